@@ -1,0 +1,89 @@
+# glass: build, run, test.  See README.md.
+#   make run    install missing Debian packages, build, boot the example guest
+#   make test   the same set-up, then every test, then again under ASan+UBSan
+BUILD ?= build
+CC ?= gcc
+SAN ?= 0
+
+DEB_PACKAGES := build-essential pkg-config libcapstone-dev libsdl2-dev \
+    libreadline-dev check nasm gcc-multilib
+PKGS := capstone readline check
+
+OPT ?= -O2
+WARN := -Wall -Wextra -Werror
+CFLAGS_BASE := -std=gnu11 -g $(OPT) $(WARN) -D_GNU_SOURCE -I. -pthread \
+    -fno-strict-aliasing
+ifeq ($(SAN),1)
+  OPT := -O1
+  CFLAGS_BASE += -fsanitize=address,undefined -fno-omit-frame-pointer \
+      -fno-sanitize-recover=undefined
+  LDFLAGS_SAN := -fsanitize=address,undefined
+endif
+PKG_CFLAGS = $(shell pkg-config --cflags capstone 2>/dev/null)
+PKG_LIBS = $(shell pkg-config --libs capstone readline 2>/dev/null)
+CHECK_LIBS = $(shell pkg-config --libs check 2>/dev/null)
+CFLAGS := $(CFLAGS_BASE) $(PKG_CFLAGS) $(EXTRA_CFLAGS)
+LDLIBS := $(PKG_LIBS) -lm $(LDFLAGS_SAN)
+
+# Every .c in these directories is part of glass; machine/main.c has main().
+SRC_DIRS := cpu mem devices machine debugger translate vmx
+LIB_SRC := $(filter-out machine/main.c,$(wildcard $(addsuffix /*.c,$(SRC_DIRS))))
+LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/%.o)
+UNIT_SRC := $(wildcard tests/unit/test_*.c)
+UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
+GLASS := $(if $(filter build,$(BUILD)),glass,$(BUILD)/glass)
+
+.PHONY: all run test deps check-unit check-guest check-diff check-asan clean examples bench
+all: $(GLASS) examples
+
+-include examples/examples.mk
+-include tests/diff/diff.mk
+
+$(BUILD)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -MMD -MP -c $< -o $@
+
+$(GLASS): $(BUILD)/machine/main.o $(LIB_OBJ)
+	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/tests/%: tests/unit/%.c $(LIB_OBJ)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS) $(CHECK_LIBS)
+
+-include $(LIB_OBJ:.o=.d) $(BUILD)/machine/main.d
+
+# Install what is missing (Debian), through sudo when not root.
+deps:
+	@missing=""; for p in $(DEB_PACKAGES); do \
+	  dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing:$$missing"; \
+	  SUDO=""; [ "$$(id -u)" = 0 ] || SUDO=sudo; \
+	  $$SUDO apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing; \
+	fi
+
+run: deps
+	$(MAKE) all
+	./glass -nographic -no-reboot -m 128 \
+	    -device isa-debug-exit,iobase=0xf4,iosize=0x04 \
+	    -drive file=$(BUILD)/examples/bootsector.img,format=raw,index=0,media=disk; \
+	  echo "(guest exit status $$?)"
+
+check-unit: $(UNIT_BIN)
+	@pass=0; fail=0; for t in $(UNIT_BIN); do \
+	  if $$t; then pass=$$((pass+1)); else fail=$$((fail+1)); echo "FAIL $$t"; fi; \
+	done; echo "unit: $$pass passed, $$fail failed"; [ $$fail = 0 ]
+
+check-guest: $(GLASS) examples
+	sh tests/guest/run_examples.sh ./$(GLASS) $(BUILD)/examples
+
+# The whole suite for one build (BUILD, SAN).
+check-all: check-unit check-guest check-diff
+
+test: deps
+	$(MAKE) check-all
+	$(MAKE) BUILD=build-san SAN=1 check-all
+
+clean:
+	rm -rf build build-* glass

@@ -1,0 +1,29 @@
+/* Raising and delivering exceptions and interrupts (SDM Vol. 3, ch. 6). */
+#ifndef GLASS_CPU_EXCEPTION_H
+#define GLASS_CPU_EXCEPTION_H
+
+#include <stdint.h>
+
+#include "cpu/x86_cpu.h"
+
+/* Raise a fault from inside an instruction: records it in cpu->pending
+ * (EV_HW_EXCEPTION) and longjmps to *cpu->fault_jmp.  RIP must still point
+ * at the faulting instruction (handlers raise before they commit anything).
+ * error_code is X86_NO_ERRCODE for vectors without one. */
+_Noreturn void x86_raise(struct x86_cpu *cpu, int vector, uint32_t error_code);
+
+/* Raise a software interrupt / trap event (INT n, INT3, INTO, INT1): RIP must
+ * already point at the next instruction.  type is EV_SOFT_INT etc. */
+_Noreturn void x86_raise_event(struct x86_cpu *cpu, int type, int vector);
+
+/* Deliver cpu->pending through the IVT (real mode) or the IDT (protected,
+ * long mode): privilege checks, stack switch through the TSS, error code,
+ * RFLAGS changes.  A fault during delivery becomes #DF, a fault delivering
+ * #DF sets cpu->shutdown (triple fault).  Called outside any instruction
+ * (sets up its own fault_jmp).  Clears cpu->pending and cpu->halted. */
+void x86_deliver_pending(struct x86_cpu *cpu);
+
+/* Deliver an external interrupt or NMI (vector) now. */
+void x86_deliver_interrupt(struct x86_cpu *cpu, int type, int vector);
+
+#endif

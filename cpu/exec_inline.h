@@ -1,0 +1,246 @@
+/* Inline versions of the operand helpers of cpu/exec.h, for the handlers of
+ * the interpreter (cpu/exec_*.c), where a call per register access would
+ * cost more than the access.  cpu/operand.c exports the same functions out of
+ * line for everyone else. */
+#ifndef GLASS_CPU_EXEC_INLINE_H
+#define GLASS_CPU_EXEC_INLINE_H
+
+#include <string.h>
+
+#include "cpu/exception.h"
+#include "cpu/exec.h"
+#include "cpu/flags.h"
+#include "cpu/mmu.h"
+
+static inline uint64_t ix_get_reg(const struct x86_cpu *cpu, int reg, int size, bool rex)
+{
+    switch (size) {
+    case 1:
+        if (!rex && reg >= 4 && reg < 8)
+            return (cpu->gpr[reg - 4] >> 8) & 0xff; /* AH CH DH BH */
+        return cpu->gpr[reg] & 0xff;
+    case 2:
+        return cpu->gpr[reg] & 0xffff;
+    case 4:
+        return cpu->gpr[reg] & 0xffffffffu;
+    default:
+        return cpu->gpr[reg];
+    }
+}
+
+/* SDM Vol. 1, 3.4.1.1: 32-bit results zero-extend into the 64-bit register;
+ * 8- and 16-bit results leave the upper bits alone. */
+static inline void ix_set_reg(struct x86_cpu *cpu, int reg, int size, bool rex, uint64_t val)
+{
+    switch (size) {
+    case 1:
+        if (!rex && reg >= 4 && reg < 8)
+            cpu->gpr[reg - 4] = (cpu->gpr[reg - 4] & ~0xff00ull) | ((val & 0xff) << 8);
+        else
+            cpu->gpr[reg] = (cpu->gpr[reg] & ~0xffull) | (val & 0xff);
+        break;
+    case 2:
+        cpu->gpr[reg] = (cpu->gpr[reg] & ~0xffffull) | (val & 0xffff);
+        break;
+    case 4:
+        cpu->gpr[reg] = val & 0xffffffffu;
+        break;
+    default:
+        cpu->gpr[reg] = val;
+        break;
+    }
+}
+
+static inline bool ix_rex(const struct x86_insn *in)
+{
+    return (in->flags & INSN_REX) != 0;
+}
+
+static inline bool ix_is_mem(const struct x86_insn *in)
+{
+    return (in->flags & INSN_MEM) != 0;
+}
+
+/* Mask of an address or IP of `bytes` bytes. */
+static inline uint64_t ix_addr_mask(int bytes)
+{
+    return bytes >= 8 ? ~0ull : (1ull << (bytes * 8)) - 1;
+}
+
+static inline uint64_t ix_code_mask(const struct x86_cpu *cpu)
+{
+    int bits = x86_code_bits(cpu);
+    return bits == 64 ? ~0ull : bits == 32 ? 0xffffffffull : 0xffffull;
+}
+
+static inline uint64_t ix_next_rip(const struct x86_cpu *cpu, const struct x86_insn *in)
+{
+    return (cpu->rip + in->len) & ix_code_mask(cpu);
+}
+
+static inline uint64_t ix_ea(const struct x86_cpu *cpu, const struct x86_insn *in)
+{
+    const struct x86_mem_operand *m = &in->mem;
+    uint64_t a = (uint64_t)m->disp;
+
+    if (m->base >= 0)
+        a += cpu->gpr[m->base];
+    if (m->index >= 0)
+        a += cpu->gpr[m->index] * m->scale;
+    if (m->rip_rel)
+        a += cpu->rip + in->len;
+    return a & ix_addr_mask(in->addrsize);
+}
+
+static inline uint64_t ix_read_rm(struct x86_cpu *cpu, const struct x86_insn *in, int size)
+{
+    if (ix_is_mem(in))
+        return x86_read(cpu, in->mem.seg, ix_ea(cpu, in), size);
+    return ix_get_reg(cpu, in->rm, size, ix_rex(in));
+}
+
+static inline void ix_write_rm(struct x86_cpu *cpu, const struct x86_insn *in, int size, uint64_t val)
+{
+    if (ix_is_mem(in))
+        x86_write(cpu, in->mem.seg, ix_ea(cpu, in), size, val);
+    else
+        ix_set_reg(cpu, in->rm, size, ix_rex(in), val);
+}
+
+/* --- read-modify-write of the rm operand ---
+ * The write permission is checked at the read (exec.h conventions).  With a
+ * host pointer and LOCK, the write is a compare-and-swap against the value
+ * read: if another vCPU changed the memory in between, rmw_commit fails and
+ * the handler recomputes (SDM Vol. 3, 8.1.2.2: locked RMW is atomic). */
+struct rmw {
+    uint64_t lin;     /* linear address of the memory operand */
+    void *ptr;        /* host pointer, or NULL: x86_lin_read/x86_lin_write */
+    int size;
+    int reg;          /* the register, when not memory */
+    bool mem;
+    bool locked;
+};
+
+static inline uint64_t host_load(const void *p, int size)
+{
+    switch (size) {
+    case 1: return *(const uint8_t *)p;
+    case 2: { uint16_t v; memcpy(&v, p, 2); return v; }
+    case 4: { uint32_t v; memcpy(&v, p, 4); return v; }
+    default: { uint64_t v; memcpy(&v, p, 8); return v; }
+    }
+}
+
+static inline void host_store(void *p, int size, uint64_t val)
+{
+    switch (size) {
+    case 1: *(uint8_t *)p = (uint8_t)val; break;
+    case 2: { uint16_t v = (uint16_t)val; memcpy(p, &v, 2); break; }
+    case 4: { uint32_t v = (uint32_t)val; memcpy(p, &v, 4); break; }
+    default: memcpy(p, &val, 8); break;
+    }
+}
+
+static inline void rmw_begin(struct x86_cpu *cpu, const struct x86_insn *in, int size, struct rmw *r)
+{
+    r->size = size;
+    r->reg = in->rm;
+    r->lin = 0;
+    r->mem = ix_is_mem(in);
+    r->ptr = NULL;
+    r->locked = false;
+    if (r->mem) {
+        r->lin = x86_seg_linear(cpu, in->mem.seg, ix_ea(cpu, in), size, ACC_WRITE);
+        r->ptr = x86_lin_ptr(cpu, r->lin, size, ACC_WRITE);
+        r->locked = (in->flags & INSN_LOCK) && r->ptr &&
+                    ((uintptr_t)r->ptr & (uintptr_t)(size - 1)) == 0;
+    }
+}
+
+/* A memory destination at seg:off (BTS with a bit offset beyond the
+ * operand, CMPXCHG8B...). */
+static inline void rmw_begin_at(struct x86_cpu *cpu, const struct x86_insn *in, int seg,
+                                uint64_t off, int size, struct rmw *r)
+{
+    r->size = size;
+    r->reg = 0;
+    r->mem = true;
+    r->lin = x86_seg_linear(cpu, seg, off, size, ACC_WRITE);
+    r->ptr = x86_lin_ptr(cpu, r->lin, size, ACC_WRITE);
+    r->locked = (in->flags & INSN_LOCK) && r->ptr &&
+                ((uintptr_t)r->ptr & (uintptr_t)(size - 1)) == 0;
+}
+
+/* The destination is the reg operand (FORM_REG: INC r, BSWAP...). */
+static inline void rmw_begin_reg(const struct x86_insn *in, int size, struct rmw *r)
+{
+    r->size = size;
+    r->reg = in->reg;
+    r->lin = 0;
+    r->mem = false;
+    r->ptr = NULL;
+    r->locked = false;
+}
+
+static inline uint64_t rmw_read(struct x86_cpu *cpu, const struct x86_insn *in, struct rmw *r)
+{
+    if (!r->mem)
+        return ix_get_reg(cpu, r->reg, r->size, ix_rex(in));
+    if (r->locked) {
+        switch (r->size) {
+        case 1: return __atomic_load_n((uint8_t *)r->ptr, __ATOMIC_SEQ_CST);
+        case 2: return __atomic_load_n((uint16_t *)r->ptr, __ATOMIC_SEQ_CST);
+        case 4: return __atomic_load_n((uint32_t *)r->ptr, __ATOMIC_SEQ_CST);
+        default: return __atomic_load_n((uint64_t *)r->ptr, __ATOMIC_SEQ_CST);
+        }
+    }
+    if (r->ptr)
+        return host_load(r->ptr, r->size);
+    return x86_lin_read(cpu, r->lin, r->size, ACC_WRITE);
+}
+
+/* Write the result; false if a locked compare-and-swap lost a race. */
+static inline bool rmw_commit(struct x86_cpu *cpu, const struct x86_insn *in, struct rmw *r,
+                              uint64_t old, uint64_t val)
+{
+    if (!r->mem) {
+        ix_set_reg(cpu, r->reg, r->size, ix_rex(in), val);
+        return true;
+    }
+    if (r->locked) {
+        switch (r->size) {
+        case 1: { uint8_t e = (uint8_t)old; return __atomic_compare_exchange_n((uint8_t *)r->ptr, &e, (uint8_t)val, false, __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST); }
+        case 2: { uint16_t e = (uint16_t)old; return __atomic_compare_exchange_n((uint16_t *)r->ptr, &e, (uint16_t)val, false, __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST); }
+        case 4: { uint32_t e = (uint32_t)old; return __atomic_compare_exchange_n((uint32_t *)r->ptr, &e, (uint32_t)val, false, __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST); }
+        default: { uint64_t e = old; return __atomic_compare_exchange_n((uint64_t *)r->ptr, &e, val, false, __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST); }
+        }
+    }
+    if (r->ptr)
+        host_store(r->ptr, r->size, val);
+    else
+        x86_lin_write(cpu, r->lin, r->size, val, ACC_WRITE);
+    return true;
+}
+
+/* Raise #UD (also for a register operand where memory is required). */
+static inline _Noreturn void ix_ud(struct x86_cpu *cpu)
+{
+    x86_raise(cpu, X86_UD, X86_NO_ERRCODE);
+}
+
+/* rCX, rSI, rDI by address size, for string instructions and LOOP. */
+static inline uint64_t ix_get_areg(const struct x86_cpu *cpu, int reg, int asize)
+{
+    return cpu->gpr[reg] & ix_addr_mask(asize);
+}
+static inline void ix_set_areg(struct x86_cpu *cpu, int reg, int asize, uint64_t val)
+{
+    if (asize == 2)
+        cpu->gpr[reg] = (cpu->gpr[reg] & ~0xffffull) | (val & 0xffff);
+    else if (asize == 4)
+        cpu->gpr[reg] = val & 0xffffffffull; /* 32-bit address writes zero-extend */
+    else
+        cpu->gpr[reg] = val;
+}
+
+#endif

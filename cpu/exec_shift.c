@@ -1,0 +1,164 @@
+/* Shifts and rotates: SHL SHR SAR ROL ROR RCL RCR SHLD SHRD (SDM Vol. 2,
+ * SAL/SAR/SHL/SHR, RCL/RCR/ROL/ROR, SHLD, SHRD).
+ *
+ * The count is masked to 5 bits (6 with a 64-bit operand).  A masked count
+ * of 0 changes nothing, flags included.  OF is defined only for 1-bit
+ * shifts; for other counts glass computes it with the same formula, which
+ * is what current Intel parts do. */
+#include "cpu/exec_inline.h"
+
+static inline unsigned shift_count(const struct x86_cpu *cpu, const struct x86_insn *in)
+{
+    unsigned c;
+    switch (in->form) {
+    case FORM_RM_1: c = 1; break;
+    case FORM_RM_CL: case FORM_RM_REG_CL: c = (unsigned)cpu->gpr[R_RCX] & 0xff; break;
+    default: c = (unsigned)in->imm & 0xff; break;
+    }
+    return c & (in->opsize == 8 ? 0x3f : 0x1f);
+}
+
+enum shift_kind { SH_SHL, SH_SHR, SH_SAR };
+
+static inline void shift(struct x86_cpu *cpu, const struct x86_insn *in, enum shift_kind k)
+{
+    int size = in->opsize;
+    uint64_t m = lf_mask(size), a, res;
+    unsigned c = shift_count(cpu, in);
+    struct rmw r;
+
+    if (c == 0) {
+        cpu->rip = ix_next_rip(cpu, in);
+        return;
+    }
+    rmw_begin(cpu, in, size, &r);
+    do {
+        a = rmw_read(cpu, in, &r);
+        switch (k) {
+        case SH_SHL: res = c >= 64 ? 0 : (a << c) & m; break;
+        case SH_SHR: res = c >= 64 ? 0 : a >> c; break;
+        default: res = (uint64_t)(lf_sext(a, size) >> (c > 63 ? 63 : c)) & m; break;
+        }
+    } while (!rmw_commit(cpu, in, &r, a, res));
+    lf_record(cpu, k == SH_SHL ? LF_SHL : k == SH_SHR ? LF_SHR : LF_SAR, size, res, a, c);
+    cpu->rip = ix_next_rip(cpu, in);
+}
+
+void exec_SHL(struct x86_cpu *cpu, const struct x86_insn *in) { shift(cpu, in, SH_SHL); }
+void exec_SHR(struct x86_cpu *cpu, const struct x86_insn *in) { shift(cpu, in, SH_SHR); }
+void exec_SAR(struct x86_cpu *cpu, const struct x86_insn *in) { shift(cpu, in, SH_SAR); }
+
+enum rot_kind { ROT_ROL, ROT_ROR, ROT_RCL, ROT_RCR };
+
+/* Rotates change only CF and OF. */
+static inline void rotate(struct x86_cpu *cpu, const struct x86_insn *in, enum rot_kind k)
+{
+    int size = in->opsize;
+    unsigned bits = (unsigned)size * 8;
+    uint64_t m = lf_mask(size), a, res;
+    unsigned c = shift_count(cpu, in), cf = 0, of;
+    unsigned cin = (k == ROT_RCL || k == ROT_RCR) ? x86_get_cf(cpu) : 0;
+    struct rmw r;
+
+    if (c == 0) {
+        cpu->rip = ix_next_rip(cpu, in);
+        return;
+    }
+    rmw_begin(cpu, in, size, &r);
+    do {
+        a = rmw_read(cpu, in, &r);
+        switch (k) {
+        case ROT_ROL: {
+            unsigned n = c % bits;
+            res = n ? ((a << n) | (a >> (bits - n))) & m : a;
+            cf = res & 1;
+            break;
+        }
+        case ROT_ROR: {
+            unsigned n = c % bits;
+            res = n ? ((a >> n) | (a << (bits - n))) & m : a;
+            cf = lf_sign(res, size);
+            break;
+        }
+        default: {
+            /* Through CF: a rotate of the bits+1-bit value CF:dest, with the
+             * count taken mod 9 / mod 17 for 8- and 16-bit operands. */
+            unsigned n = c % (bits + 1);
+            unsigned __int128 v = ((unsigned __int128)cin << bits) | a;
+            unsigned __int128 vm = ((unsigned __int128)1 << (bits + 1)) - 1;
+            if (n) {
+                if (k == ROT_RCL)
+                    v = ((v << n) | (v >> (bits + 1 - n))) & vm;
+                else
+                    v = ((v >> n) | (v << (bits + 1 - n))) & vm;
+            }
+            res = (uint64_t)v & m;
+            cf = (unsigned)(v >> bits) & 1;
+            break;
+        }
+        }
+    } while (!rmw_commit(cpu, in, &r, a, res));
+    if (k == ROT_ROL || k == ROT_RCL)
+        of = lf_sign(res, size) ^ cf;                        /* MSB(res) XOR CF */
+    else
+        of = lf_sign(res, size) ^ ((unsigned)(res >> (bits - 2)) & 1); /* two top bits */
+    lf_set_some(cpu, FL_CF | FL_OF, (cf ? FL_CF : 0) | (of ? FL_OF : 0));
+    cpu->rip = ix_next_rip(cpu, in);
+}
+
+void exec_ROL(struct x86_cpu *cpu, const struct x86_insn *in) { rotate(cpu, in, ROT_ROL); }
+void exec_ROR(struct x86_cpu *cpu, const struct x86_insn *in) { rotate(cpu, in, ROT_ROR); }
+void exec_RCL(struct x86_cpu *cpu, const struct x86_insn *in) { rotate(cpu, in, ROT_RCL); }
+void exec_RCR(struct x86_cpu *cpu, const struct x86_insn *in) { rotate(cpu, in, ROT_RCR); }
+
+/* SHLD/SHRD rm, reg, imm8/CL.  A count beyond the operand size (16-bit
+ * operands, count 17-31) is undefined; glass shifts the 48-bit value
+ * dest:src:dest, as Intel parts do. */
+static inline void double_shift(struct x86_cpu *cpu, const struct x86_insn *in, bool left)
+{
+    int size = in->opsize;
+    unsigned bits = (unsigned)size * 8;
+    uint64_t m = lf_mask(size), a, res, src = ix_get_reg(cpu, in->reg, size, ix_rex(in));
+    unsigned c = shift_count(cpu, in), cf;
+    struct rmw r;
+
+    if (c == 0) {
+        cpu->rip = ix_next_rip(cpu, in);
+        return;
+    }
+    rmw_begin(cpu, in, size, &r);
+    do {
+        a = rmw_read(cpu, in, &r);
+        unsigned __int128 v;
+        if (bits == 64) { /* counts stay below 64: dest:src is enough */
+            if (left) {
+                v = ((unsigned __int128)a << 64) | src;
+                res = (uint64_t)((v << c) >> 64);
+                cf = (unsigned)(v >> (128 - c)) & 1;
+            } else {
+                v = ((unsigned __int128)src << 64) | a;
+                res = (uint64_t)(v >> c);
+                cf = (unsigned)(v >> (c - 1)) & 1;
+            }
+        } else {
+            v = ((unsigned __int128)a << (2 * bits)) | ((unsigned __int128)src << bits) | a;
+            if (left) {
+                res = (uint64_t)((v << c) >> (2 * bits)) & m;
+                cf = (unsigned)(v >> (3 * bits - c)) & 1;
+            } else {
+                res = (uint64_t)(v >> c) & m;
+                cf = (unsigned)(v >> (c - 1)) & 1;
+            }
+        }
+    } while (!rmw_commit(cpu, in, &r, a, res));
+    uint64_t f = lf_szp(res, size);
+    if (cf)
+        f |= FL_CF;
+    if (lf_sign(res, size) ^ lf_sign(a, size))
+        f |= FL_OF;
+    lf_set_status(cpu, f);
+    cpu->rip = ix_next_rip(cpu, in);
+}
+
+void exec_SHLD(struct x86_cpu *cpu, const struct x86_insn *in) { double_shift(cpu, in, true); }
+void exec_SHRD(struct x86_cpu *cpu, const struct x86_insn *in) { double_shift(cpu, in, false); }

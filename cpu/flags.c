@@ -1,0 +1,196 @@
+/* Lazy arithmetic flags: computing CF PF AF ZF SF OF from the last recorded
+ * operation, and evaluating the sixteen conditions (SDM Vol. 1, Appendix B). */
+#include "cpu/flags.h"
+
+#include "cpu/exec.h"
+
+/* The carry out of the recorded operation (0 or 1). */
+static unsigned lazy_cf(const struct x86_cpu *cpu)
+{
+    const struct x86_lazy_flags *l = &cpu->lazy;
+    int bits = l->size * 8;
+    uint64_t m = lf_mask(l->size);
+
+    switch (l->op) {
+    case LF_ADD:
+        return l->res < l->src1;
+    case LF_ADC: {
+        uint64_t cin = (l->res - l->src1 - l->src2) & m;
+        return cin ? l->res <= l->src1 : l->res < l->src1;
+    }
+    case LF_SUB:
+        return l->src1 < l->src2;
+    case LF_SBB: {
+        uint64_t cin = (l->src1 - l->src2 - l->res) & m;
+        return cin ? l->src1 <= l->src2 : l->src1 < l->src2;
+    }
+    case LF_SHL:
+        /* The last bit shifted out.  For counts beyond the operand (8/16-bit
+         * with count > size) the SDM leaves CF undefined; we give 0. */
+        return l->src2 <= (uint64_t)bits ? (unsigned)(l->src1 >> (bits - l->src2)) & 1 : 0;
+    case LF_SHR:
+        return l->src2 <= (uint64_t)bits ? (unsigned)(l->src1 >> (l->src2 - 1)) & 1 : 0;
+    case LF_SAR: {
+        uint64_t c = l->src2 - 1;
+        return (unsigned)((uint64_t)(lf_sext(l->src1, l->size) >> (c > 63 ? 63 : c)) & 1);
+    }
+    case LF_MUL:
+        return (unsigned)l->src1;
+    case LF_INC:
+    case LF_DEC:
+        return (unsigned)(cpu->rflags & FL_CF);
+    default: /* LF_LOGIC */
+        return 0;
+    }
+}
+
+static unsigned lazy_of(const struct x86_lazy_flags *l, unsigned cf)
+{
+    int size = l->size;
+    uint64_t sb = 1ull << (size * 8 - 1);
+
+    switch (l->op) {
+    case LF_ADD:
+    case LF_ADC:
+        return ((l->src1 ^ l->res) & (l->src2 ^ l->res) & sb) != 0;
+    case LF_SUB:
+    case LF_SBB:
+        return ((l->src1 ^ l->src2) & (l->src1 ^ l->res) & sb) != 0;
+    case LF_INC:
+        return l->res == sb;
+    case LF_DEC:
+        return l->src1 == sb;
+    case LF_SHL:
+        /* SDM SAL/SHL: OF = MSB(result) XOR CF for 1-bit shifts; hardware
+         * computes the same for other counts. */
+        return lf_sign(l->res, size) ^ cf;
+    case LF_SHR:
+        return lf_sign(l->src1, size); /* SDM SHR: OF = MSB(original) */
+    case LF_MUL:
+        return (unsigned)l->src1;
+    default: /* LF_LOGIC, LF_SAR */
+        return 0;
+    }
+}
+
+static unsigned lazy_af(const struct x86_lazy_flags *l)
+{
+    switch (l->op) {
+    case LF_ADD:
+    case LF_ADC:
+    case LF_SUB:
+    case LF_SBB:
+        return ((l->src1 ^ l->src2 ^ l->res) >> 4) & 1;
+    case LF_INC:
+        return (l->res & 0xf) == 0;
+    case LF_DEC:
+        return (l->src1 & 0xf) == 0;
+    default: /* undefined for logic, shifts, MUL: 0 */
+        return 0;
+    }
+}
+
+static uint64_t lazy_status(const struct x86_cpu *cpu)
+{
+    const struct x86_lazy_flags *l = &cpu->lazy;
+    unsigned cf = lazy_cf(cpu);
+    uint64_t f = lf_szp(l->res, l->size);
+
+    if (cf)
+        f |= FL_CF;
+    if (lazy_of(l, cf))
+        f |= FL_OF;
+    if (lazy_af(l))
+        f |= FL_AF;
+    return f;
+}
+
+uint64_t x86_get_rflags(struct x86_cpu *cpu)
+{
+    if (cpu->lazy.op == LF_NONE)
+        return cpu->rflags;
+    return (cpu->rflags & ~(uint64_t)FL_STATUS) | lazy_status(cpu);
+}
+
+void x86_set_rflags(struct x86_cpu *cpu, uint64_t rflags)
+{
+    cpu->rflags = rflags;
+    cpu->lazy.op = LF_NONE;
+}
+
+unsigned x86_get_cf(struct x86_cpu *cpu)
+{
+    if (cpu->lazy.op == LF_NONE)
+        return (unsigned)(cpu->rflags & FL_CF);
+    return lazy_cf(cpu);
+}
+
+void lf_set_status(struct x86_cpu *cpu, uint64_t status)
+{
+    cpu->rflags = (cpu->rflags & ~(uint64_t)FL_STATUS) | (status & FL_STATUS);
+    cpu->lazy.op = LF_NONE;
+}
+
+void lf_set_some(struct x86_cpu *cpu, uint64_t which, uint64_t status)
+{
+    uint64_t f = x86_get_rflags(cpu);
+    cpu->rflags = (f & ~which) | (status & which);
+    cpu->lazy.op = LF_NONE;
+}
+
+static bool cond_from_rflags(uint64_t f, int cc)
+{
+    bool r;
+    switch (cc >> 1) {
+    case 0: r = f & FL_OF; break;
+    case 1: r = f & FL_CF; break;
+    case 2: r = f & FL_ZF; break;
+    case 3: r = f & (FL_CF | FL_ZF); break;
+    case 4: r = f & FL_SF; break;
+    case 5: r = f & FL_PF; break;
+    case 6: r = !(f & FL_SF) != !(f & FL_OF); break;
+    default: r = (f & FL_ZF) || (!(f & FL_SF) != !(f & FL_OF)); break;
+    }
+    return (cc & 1) ? !r : r;
+}
+
+bool x86_cond(struct x86_cpu *cpu, int cc)
+{
+    const struct x86_lazy_flags *l = &cpu->lazy;
+    bool r;
+
+    if (l->op == LF_NONE)
+        return cond_from_rflags(cpu->rflags, cc);
+    switch (cc >> 1) {
+    case 2: /* E/NE: ZF = (res == 0) for every recorded operation */
+        r = l->res == 0;
+        return (cc & 1) ? !r : r;
+    case 4: /* S/NS */
+        r = lf_sign(l->res, l->size);
+        return (cc & 1) ? !r : r;
+    default:
+        break;
+    }
+    if (l->op == LF_SUB) { /* CMP: compare the operands directly */
+        int64_t a = lf_sext(l->src1, l->size), b = lf_sext(l->src2, l->size);
+        switch (cc >> 1) {
+        case 1: r = l->src1 < l->src2; break;
+        case 3: r = l->src1 <= l->src2; break;
+        case 6: r = a < b; break;
+        case 7: r = a <= b; break;
+        default: return cond_from_rflags(x86_get_rflags(cpu), cc);
+        }
+        return (cc & 1) ? !r : r;
+    }
+    if (l->op == LF_LOGIC) { /* CF = OF = 0 */
+        switch (cc >> 1) {
+        case 0: case 1: r = false; break;
+        case 3: r = l->res == 0; break;
+        case 6: r = lf_sign(l->res, l->size); break;
+        case 7: r = l->res == 0 || lf_sign(l->res, l->size); break;
+        default: return cond_from_rflags(x86_get_rflags(cpu), cc);
+        }
+        return (cc & 1) ? !r : r;
+    }
+    return cond_from_rflags(x86_get_rflags(cpu), cc);
+}

@@ -1,0 +1,20 @@
+/* Port 0x80: the POST code port.  Firmware and boot code write progress
+ * codes here (a POST card shows them on its LEDs); glass keeps the last one
+ * and how many were written, for the debugger.  Reads return the last code. */
+#ifndef GLASS_DEVICES_PORT80_H
+#define GLASS_DEVICES_PORT80_H
+
+#include <stdint.h>
+
+struct iobus;
+
+#define PORT80_PORT 0x80
+
+struct port80 {
+    uint8_t last;           /* last POST code written */
+    uint64_t writes;        /* how many were written */
+};
+
+int port80_init(struct port80 *p, struct iobus *bus);
+
+#endif

@@ -1,0 +1,85 @@
+/* The accelerators this build has, and how -accel picks one. */
+#include "machine/accel.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "machine/board.h"
+
+/* The interpreter lives in cpu/interp_accel.c.  Weak so that the board
+ * links (and says so clearly) in a tree where it has not landed yet. */
+extern const struct accel_ops accel_interp __attribute__((weak));
+
+/* Preference order for -accel auto would be kvm, bt, interp; only the
+ * interpreter is built in this version. */
+const struct accel_ops *const accel_all[] = {
+    &accel_interp,  /* NULL (ending the list early) while it is missing */
+    NULL,
+};
+
+const struct accel_ops *accel_find(const char *name)
+{
+    for (size_t i = 0; accel_all[i]; i++)
+        if (strcmp(accel_all[i]->name, name) == 0)
+            return accel_all[i];
+    return NULL;
+}
+
+/* Accelerators glass knows of (built in this version or not). */
+static bool accel_is_known(const char *name)
+{
+    return strcmp(name, "kvm") == 0 || strcmp(name, "bt") == 0 || strcmp(name, "interp") == 0;
+}
+
+static const struct accel_ops *usable(const char *name, char *why, size_t len)
+{
+    const struct accel_ops *a = accel_find(name);
+    if (!a) {
+        snprintf(why, len, "not built yet");
+        return NULL;
+    }
+    if (a->probe && a->probe(why, len) < 0)
+        return NULL;
+    return a;
+}
+
+const struct accel_ops *accel_choose(const char *requested)
+{
+    char why[160];
+    if (!requested || strcmp(requested, "auto") == 0) {
+        /* auto: kvm, then the translator, then the interpreter; say which
+         * was taken and why the better ones were not. */
+        char kvm_why[80], bt_why[80];
+        const struct accel_ops *a = usable("kvm", kvm_why, sizeof(kvm_why));
+        if (!a && access("/dev/kvm", R_OK | W_OK) != 0)
+            snprintf(kvm_why + strlen(kvm_why), sizeof(kvm_why) - strlen(kvm_why),
+                     "; /dev/kvm %s", access("/dev/kvm", F_OK) == 0 ? "not accessible" : "missing");
+        if (!a)
+            a = usable("bt", bt_why, sizeof(bt_why));
+        if (!a) {
+            a = usable("interp", why, sizeof(why));
+            if (!a) {
+                fprintf(stderr, "glass: accel auto: no accelerator is usable "
+                        "(kvm: %s; bt: %s; interp: %s)\n", kvm_why, bt_why, why);
+                return NULL;
+            }
+            fprintf(stderr, "glass: accel auto: using interp (kvm: %s; bt: %s)\n",
+                    kvm_why, bt_why);
+        } else {
+            fprintf(stderr, "glass: accel auto: using %s\n", a->name);
+        }
+        return a;
+    }
+    const struct accel_ops *a = usable(requested, why, sizeof(why));
+    if (a)
+        return a;
+    if (accel_find(requested) || accel_is_known(requested))
+        fprintf(stderr, "glass: -accel %s: %s%s%s\n", requested, why,
+                accel_find(requested) ? "" : " in this version",
+                strcmp(requested, "interp") == 0 ? "" : "; use -accel interp");
+    else
+        fprintf(stderr, "glass: -accel %s: unknown accelerator (known: kvm, bt, interp, auto)\n",
+                requested);
+    return NULL;
+}

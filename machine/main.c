@@ -1,0 +1,28 @@
+/* glass: a see-through x86 PC emulator.  Parse the command line, build the
+ * machine, run it, and exit with the guest's isa-debug-exit status when it
+ * used it, 0 after a normal stop, 1 on an error of glass's. */
+#include <stdio.h>
+
+#include "machine/board.h"
+#include "machine/options.h"
+
+int main(int argc, char **argv)
+{
+    /* Guest serial output goes out unbuffered with write(2); glass's own
+     * messages go to stderr, unbuffered too, so the two stay in order. */
+    setvbuf(stderr, NULL, _IONBF, 0);
+
+    struct options opt;
+    int r = options_parse(&opt, argc, argv);
+    if (r == 1)
+        return 0;   /* --help or --version */
+    if (r < 0)
+        return 1;
+
+    struct machine *m = machine_create(&opt);
+    if (!m)
+        return 1;
+    int status = machine_run(m);
+    machine_destroy(m);
+    return status;
+}

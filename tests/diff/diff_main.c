@@ -1,0 +1,178 @@
+/* The differential test (tests/diff/diff.h): random user-level instructions
+ * run on the host CPU and on glass's interpreter, compared.
+ *
+ *   diff-test [--seed N] [--count N] [--mode 32|64] [--template NAME]
+ *             [--show N] [--runner PATH] [--native-twice] [--list]
+ *
+ * Prints up to --show divergences in full (default 20), a count of
+ * divergences per template, and a last line "N passed, N failed" counting
+ * instructions; exits 1 if any failed.  --native-twice runs every case
+ * natively twice instead (a self-test of the runner: must be deterministic). */
+#include <inttypes.h>
+#include <libgen.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "tests/diff/compare.h"
+#include "tests/diff/gen.h"
+#include "tests/diff/interp_side.h"
+#include "tests/diff/native.h"
+
+struct options {
+    uint64_t seed, count;
+    int mode, tmpl, show;
+    const char *runner;
+    int native_twice;
+};
+
+static void usage(void)
+{
+    fprintf(stderr, "usage: diff-test [--seed N] [--count N] [--mode 32|64] [--template NAME]\n"
+                    "                 [--show N] [--runner PATH] [--native-twice] [--list]\n");
+    exit(2);
+}
+
+static uint64_t number(const char *flag, const char *s)
+{
+    char *end;
+    uint64_t v = strtoull(s, &end, 0);
+    if (!*s || *end) {
+        fprintf(stderr, "diff-test: %s wants a number, not '%s'\n", flag, s);
+        exit(2);
+    }
+    return v;
+}
+
+static void parse(int argc, char **argv, struct options *o)
+{
+    *o = (struct options){ .seed = 1, .count = 200000, .tmpl = -1, .show = 20 };
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
+        if (!strcmp(a, "--list")) {
+            for (int t = 0; t < gen_tmpl_count(); t++)
+                printf("%s\n", gen_tmpl_name(t));
+            exit(0);
+        } else if (!strcmp(a, "--native-twice")) {
+            o->native_twice = 1;
+            continue;
+        }
+        if (!v)
+            usage();
+        i++;
+        if (!strcmp(a, "--seed")) {
+            o->seed = number(a, v);
+        } else if (!strcmp(a, "--count")) {
+            o->count = number(a, v);
+        } else if (!strcmp(a, "--show")) {
+            o->show = (int)number(a, v);
+        } else if (!strcmp(a, "--mode")) {
+            o->mode = (int)number(a, v);
+            if (o->mode != 32 && o->mode != 64) {
+                fprintf(stderr, "diff-test: --mode is 32 or 64, not %s\n", v);
+                exit(2);
+            }
+        } else if (!strcmp(a, "--template")) {
+            o->tmpl = gen_tmpl_find(v);
+            if (o->tmpl < 0) {
+                fprintf(stderr, "diff-test: no template '%s' (--list shows them)\n", v);
+                exit(2);
+            }
+        } else if (!strcmp(a, "--runner")) {
+            o->runner = v;
+        } else {
+            usage();
+        }
+    }
+}
+
+/* The runner lives next to this executable unless told otherwise. */
+static void runner_path(const struct options *o, char *buf, size_t len)
+{
+    if (o->runner) {
+        snprintf(buf, len, "%s", o->runner);
+        return;
+    }
+    char self[4096];
+    ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
+    if (n <= 0) {
+        snprintf(buf, len, "diff-runner");
+        return;
+    }
+    self[n] = 0;
+    snprintf(buf, len, "%s/diff-runner", dirname(self));
+}
+
+int main(int argc, char **argv)
+{
+    struct options o;
+    parse(argc, argv, &o);
+    char path[4200];
+    runner_path(&o, path, sizeof path);
+
+    static struct native nat;
+    if (native_start(&nat, path) < 0)
+        return 2;
+    struct gen g;
+    gen_init(&g, o.seed, nat.shm->host_features);
+    g.only_mode = o.mode;
+    g.only_tmpl = o.tmpl;
+    struct interp_side *is = o.native_twice ? NULL : interp_side_create();
+    if (!o.native_twice && !is)
+        return 2;
+
+    static struct diff_result mine[DIFF_BATCH];
+    int nt = gen_tmpl_count();
+    uint64_t *tmpl_fail = calloc((size_t)nt, sizeof *tmpl_fail);
+    uint64_t *tmpl_runs = calloc((size_t)nt, sizeof *tmpl_runs);
+    uint64_t passed = 0, failed = 0, faults = 0, done = 0;
+    time_t t0 = time(NULL);
+
+    while (done < o.count) {
+        uint32_t n = o.count - done < DIFF_BATCH ? (uint32_t)(o.count - done) : DIFF_BATCH;
+        for (uint32_t i = 0; i < n; i++)
+            gen_case(&g, &nat.shm->cases[i]);
+        if (native_run(&nat, n) < 0)
+            return 2;
+        if (o.native_twice) {
+            memcpy(mine, nat.shm->results, n * sizeof mine[0]);
+            if (native_run(&nat, n) < 0)
+                return 2;
+        } else {
+            for (uint32_t i = 0; i < n; i++)
+                interp_side_run(is, &nat.shm->cases[i], &mine[i]);
+        }
+        for (uint32_t i = 0; i < n; i++) {
+            const struct diff_case *c = &nat.shm->cases[i];
+            const struct diff_result *r = &nat.shm->results[i];
+            unsigned what = diff_compare(c, r, &mine[i]);
+            tmpl_runs[c->tmpl]++;
+            faults += r->vector != DIFF_NO_VECTOR;
+            if (!what) {
+                passed++;
+                continue;
+            }
+            if (failed < (uint64_t)o.show)
+                diff_report(stdout, done + i, c, r, &mine[i], what, gen_tmpl_name(c->tmpl));
+            failed++;
+            tmpl_fail[c->tmpl]++;
+        }
+        done += n;
+    }
+
+    printf("seed %" PRIu64 ": %" PRIu64 " instructions (%" PRIu64 " raised exceptions natively) in %lds,"
+           " runner restarts %" PRIu64 "\n", o.seed, done, faults, (long)(time(NULL) - t0), nat.restarts);
+    for (int t = 0; t < nt; t++)
+        if (tmpl_runs[t])
+            printf("  %-10s %8" PRIu64 " run %8" PRIu64 " diverged\n", gen_tmpl_name(t), tmpl_runs[t],
+                   tmpl_fail[t]);
+    printf("%" PRIu64 " passed, %" PRIu64 " failed\n", passed, failed);
+    native_stop(&nat);
+    interp_side_destroy(is);
+    diff_disasm_close();
+    free(tmpl_fail);
+    free(tmpl_runs);
+    return failed ? 1 : 0;
+}

@@ -10,11 +10,13 @@ DEB_PACKAGES := build-essential pkg-config libcapstone-dev libsdl2-dev \
 PKGS := capstone readline check
 
 OPT ?= -O2
+ifeq ($(SAN),1)
+  OPT := -O1
+endif
 WARN := -Wall -Wextra -Werror
 CFLAGS_BASE := -std=gnu11 -g $(OPT) $(WARN) -D_GNU_SOURCE -I. -pthread \
     -fno-strict-aliasing
 ifeq ($(SAN),1)
-  OPT := -O1
   CFLAGS_BASE += -fsanitize=address,undefined -fno-omit-frame-pointer \
       -fno-sanitize-recover=undefined
   LDFLAGS_SAN := -fsanitize=address,undefined
@@ -76,7 +78,8 @@ check-unit: $(UNIT_BIN)
 	done; echo "unit: $$pass passed, $$fail failed"; [ $$fail = 0 ]
 
 check-guest: $(GLASS) examples
-	sh tests/guest/run_examples.sh ./$(GLASS) $(BUILD)/examples
+	BUILD=$(BUILD) bash tests/guest/run_examples.sh ./$(GLASS) interp
+	sh tests/guest/bad_input.sh ./$(GLASS)
 
 # The whole suite for one build (BUILD, SAN).
 check-all: check-unit check-guest check-diff

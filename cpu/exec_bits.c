@@ -27,7 +27,7 @@ static inline void bit_test(struct x86_cpu *cpu, const struct x86_insn *in, enum
     }
 
     if (k == BT_TEST) {
-        a = far_bit ? x86_read(cpu, in->mem.seg, ea, size) : ix_read_rm(cpu, in, size);
+        a = far_bit ? ix_mem_read(cpu, in->mem.seg, ea, size) : ix_read_rm(cpu, in, size);
     } else {
         if (far_bit)
             rmw_begin_at(cpu, in, in->mem.seg, ea, size, &r);

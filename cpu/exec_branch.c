@@ -11,7 +11,7 @@ static inline uint64_t rel_target(const struct x86_cpu *cpu, const struct x86_in
 
 static inline bool canonical(uint64_t a)
 {
-    return (uint64_t)(((int64_t)a << 16) >> 16) == a;
+    return (uint64_t)((int64_t)(a << 16) >> 16) == a;
 }
 
 static inline void check_target(struct x86_cpu *cpu, uint64_t target)
@@ -38,7 +38,7 @@ void exec_CALL(struct x86_cpu *cpu, const struct x86_insn *in)
 {
     uint64_t t = rel_target(cpu, in);
     check_target(cpu, t);
-    x86_push(cpu, in->opsize, ix_next_rip(cpu, in));
+    ix_push(cpu, in->opsize, ix_next_rip(cpu, in));
     cpu->rip = t;
 }
 
@@ -46,7 +46,7 @@ void exec_CALL_IND(struct x86_cpu *cpu, const struct x86_insn *in)
 {
     uint64_t t = ix_read_rm(cpu, in, in->opsize);
     check_target(cpu, t);
-    x86_push(cpu, in->opsize, ix_next_rip(cpu, in));
+    ix_push(cpu, in->opsize, ix_next_rip(cpu, in));
     cpu->rip = t;
 }
 
@@ -54,9 +54,9 @@ void exec_CALL_IND(struct x86_cpu *cpu, const struct x86_insn *in)
 void exec_RET(struct x86_cpu *cpu, const struct x86_insn *in)
 {
     int size = in->opsize;
-    uint64_t mask = x86_stack_mask(cpu);
+    uint64_t mask = ix_stack_mask(cpu);
     uint64_t sp = cpu->gpr[R_RSP] & mask;
-    uint64_t t = x86_read(cpu, S_SS, sp, size);
+    uint64_t t = ix_mem_read(cpu, S_SS, sp, size);
 
     check_target(cpu, t);
     sp += (uint64_t)size;
@@ -68,7 +68,7 @@ void exec_RET(struct x86_cpu *cpu, const struct x86_insn *in)
 
 void exec_JCC(struct x86_cpu *cpu, const struct x86_insn *in)
 {
-    if (x86_cond(cpu, in->cond)) {
+    if (lf_cond(cpu, in->cond)) {
         uint64_t t = rel_target(cpu, in);
         check_target(cpu, t);
         cpu->rip = t;
@@ -102,7 +102,7 @@ static inline void loop_common(struct x86_cpu *cpu, const struct x86_insn *in, i
     bool taken = count != 0;
 
     if (taken && zf_need >= 0)
-        taken = x86_cond(cpu, 4) == (zf_need == 1); /* cc 4 = E (ZF) */
+        taken = lf_cond(cpu, 4) == (zf_need == 1); /* cc 4 = E (ZF) */
     if (taken) {
         uint64_t t = rel_target(cpu, in);
         check_target(cpu, t);
@@ -129,8 +129,8 @@ void exec_BOUND(struct x86_cpu *cpu, const struct x86_insn *in)
         ix_ud(cpu);
     ea = ix_ea(cpu, in);
     idx = lf_sext(ix_get_reg(cpu, in->reg, size, false), size);
-    lo = lf_sext(x86_read(cpu, in->mem.seg, ea, size), size);
-    hi = lf_sext(x86_read(cpu, in->mem.seg, (ea + (uint64_t)size) & am, size), size);
+    lo = lf_sext(ix_mem_read(cpu, in->mem.seg, ea, size), size);
+    hi = lf_sext(ix_mem_read(cpu, in->mem.seg, (ea + (uint64_t)size) & am, size), size);
     if (idx < lo || idx > hi)
         x86_raise(cpu, X86_BR, X86_NO_ERRCODE);
     cpu->rip = ix_next_rip(cpu, in);

@@ -11,6 +11,7 @@
 #include "cpu/exec.h"
 #include "cpu/flags.h"
 #include "cpu/mmu.h"
+#include "mem/tlb.h"
 
 static inline uint64_t ix_get_reg(const struct x86_cpu *cpu, int reg, int size, bool rex)
 {
@@ -92,35 +93,6 @@ static inline uint64_t ix_ea(const struct x86_cpu *cpu, const struct x86_insn *i
     return a & ix_addr_mask(in->addrsize);
 }
 
-static inline uint64_t ix_read_rm(struct x86_cpu *cpu, const struct x86_insn *in, int size)
-{
-    if (ix_is_mem(in))
-        return x86_read(cpu, in->mem.seg, ix_ea(cpu, in), size);
-    return ix_get_reg(cpu, in->rm, size, ix_rex(in));
-}
-
-static inline void ix_write_rm(struct x86_cpu *cpu, const struct x86_insn *in, int size, uint64_t val)
-{
-    if (ix_is_mem(in))
-        x86_write(cpu, in->mem.seg, ix_ea(cpu, in), size, val);
-    else
-        ix_set_reg(cpu, in->rm, size, ix_rex(in), val);
-}
-
-/* --- read-modify-write of the rm operand ---
- * The write permission is checked at the read (exec.h conventions).  With a
- * host pointer and LOCK, the write is a compare-and-swap against the value
- * read: if another vCPU changed the memory in between, rmw_commit fails and
- * the handler recomputes (SDM Vol. 3, 8.1.2.2: locked RMW is atomic). */
-struct rmw {
-    uint64_t lin;     /* linear address of the memory operand */
-    void *ptr;        /* host pointer, or NULL: x86_lin_read/x86_lin_write */
-    int size;
-    int reg;          /* the register, when not memory */
-    bool mem;
-    bool locked;
-};
-
 static inline uint64_t host_load(const void *p, int size)
 {
     switch (size) {
@@ -141,6 +113,118 @@ static inline void host_store(void *p, int size, uint64_t val)
     }
 }
 
+static inline bool ix_canonical(uint64_t a)
+{
+    return (uint64_t)((int64_t)(a << 16) >> 16) == a;
+}
+
+/* --- memory: an inline fast path for the flat segments every OS uses and
+ * the TLB (mem/tlb.h), falling back to x86_seg_linear / x86_lin_read. --- */
+
+/* A protected-mode segment with base 0 and a 4 GiB limit whose type allows
+ * this kind of access: the offset is the linear address (cpu/seg.c does the
+ * same).  Anything else takes x86_seg_linear. */
+static inline bool ix_seg_flat(const struct x86_segment *s, int kind)
+{
+    if ((s->limit ^ 0xffffffffu) | s->base | s->unusable)
+        return false;
+    if (kind == ACC_WRITE)
+        return (s->type & 0xa) == 0x2;           /* writable data */
+    return !(s->type & 8) || (s->type & 2);     /* data, or readable code */
+}
+
+static inline uint64_t ix_linear(struct x86_cpu *cpu, int seg, uint64_t off, int size, int kind)
+{
+    if (x86_code64(cpu)) {
+        if (seg < S_FS && ix_canonical(off) && ix_canonical(off + (uint64_t)size - 1))
+            return off;
+    } else if (ix_seg_flat(&cpu->seg[seg], kind)) {
+        return off & 0xffffffffull;
+    }
+    return x86_seg_linear(cpu, seg, off, size, kind);
+}
+
+static inline void *ix_tlb(struct x86_cpu *cpu, uint64_t lin, int size, int kind)
+{
+    struct tlb *t = cpu->env.tlb;
+    return t ? tlb_lookup(t, lin, (unsigned)size, kind, cpu->cpl == 3) : NULL;
+}
+
+static inline uint64_t ix_mem_read(struct x86_cpu *cpu, int seg, uint64_t off, int size)
+{
+    uint64_t lin = ix_linear(cpu, seg, off, size, ACC_READ);
+    void *p = ix_tlb(cpu, lin, size, TLB_READ);
+    if (p)
+        return host_load(p, size);
+    return x86_lin_read(cpu, lin, size, ACC_READ);
+}
+
+static inline void ix_mem_write(struct x86_cpu *cpu, int seg, uint64_t off, int size, uint64_t val)
+{
+    uint64_t lin = ix_linear(cpu, seg, off, size, ACC_WRITE);
+    void *p = ix_tlb(cpu, lin, size, TLB_WRITE);
+    if (p)
+        host_store(p, size, val);
+    else
+        x86_lin_write(cpu, lin, size, val, ACC_WRITE);
+}
+
+static inline uint64_t ix_read_rm(struct x86_cpu *cpu, const struct x86_insn *in, int size)
+{
+    if (ix_is_mem(in))
+        return ix_mem_read(cpu, in->mem.seg, ix_ea(cpu, in), size);
+    return ix_get_reg(cpu, in->rm, size, ix_rex(in));
+}
+
+static inline void ix_write_rm(struct x86_cpu *cpu, const struct x86_insn *in, int size, uint64_t val)
+{
+    if (ix_is_mem(in))
+        ix_mem_write(cpu, in->mem.seg, ix_ea(cpu, in), size, val);
+    else
+        ix_set_reg(cpu, in->rm, size, ix_rex(in), val);
+}
+
+/* --- the stack --- */
+
+static inline uint64_t ix_stack_mask(const struct x86_cpu *cpu)
+{
+    if (x86_code64(cpu))
+        return ~0ull;
+    return cpu->seg[S_SS].db ? 0xffffffffull : 0xffffull;
+}
+
+/* The write happens before RSP changes, so a fault leaves RSP intact. */
+static inline void ix_push(struct x86_cpu *cpu, int size, uint64_t val)
+{
+    uint64_t mask = ix_stack_mask(cpu);
+    uint64_t sp = (cpu->gpr[R_RSP] - (uint64_t)size) & mask;
+    ix_mem_write(cpu, S_SS, sp, size, val);
+    cpu->gpr[R_RSP] = (cpu->gpr[R_RSP] & ~mask) | sp;
+}
+
+static inline uint64_t ix_pop(struct x86_cpu *cpu, int size)
+{
+    uint64_t mask = ix_stack_mask(cpu);
+    uint64_t sp = cpu->gpr[R_RSP] & mask;
+    uint64_t val = ix_mem_read(cpu, S_SS, sp, size);
+    cpu->gpr[R_RSP] = (cpu->gpr[R_RSP] & ~mask) | ((sp + (uint64_t)size) & mask);
+    return val;
+}
+
+/* --- read-modify-write of the rm operand ---
+ * The write permission is checked at the read (exec.h conventions).  With a
+ * host pointer and LOCK, the write is a compare-and-swap against the value
+ * read: if another vCPU changed the memory in between, rmw_commit fails and
+ * the handler recomputes (SDM Vol. 3, 8.1.2.2: locked RMW is atomic). */
+struct rmw {
+    uint64_t lin;     /* linear address of the memory operand */
+    void *ptr;        /* host pointer, or NULL: x86_lin_read/x86_lin_write */
+    int size;
+    int reg;          /* the register, when not memory */
+    bool mem;
+    bool locked;
+};
+
 static inline void rmw_begin(struct x86_cpu *cpu, const struct x86_insn *in, int size, struct rmw *r)
 {
     r->size = size;
@@ -150,8 +234,10 @@ static inline void rmw_begin(struct x86_cpu *cpu, const struct x86_insn *in, int
     r->ptr = NULL;
     r->locked = false;
     if (r->mem) {
-        r->lin = x86_seg_linear(cpu, in->mem.seg, ix_ea(cpu, in), size, ACC_WRITE);
-        r->ptr = x86_lin_ptr(cpu, r->lin, size, ACC_WRITE);
+        r->lin = ix_linear(cpu, in->mem.seg, ix_ea(cpu, in), size, ACC_WRITE);
+        r->ptr = ix_tlb(cpu, r->lin, size, TLB_WRITE);
+        if (!r->ptr)
+            r->ptr = x86_lin_ptr(cpu, r->lin, size, ACC_WRITE);
         r->locked = (in->flags & INSN_LOCK) && r->ptr &&
                     ((uintptr_t)r->ptr & (uintptr_t)(size - 1)) == 0;
     }

@@ -82,7 +82,7 @@ void exec_CMOVCC(struct x86_cpu *cpu, const struct x86_insn *in)
 {
     uint64_t v = ix_read_rm(cpu, in, in->opsize);
 
-    if (x86_cond(cpu, in->cond))
+    if (lf_cond(cpu, in->cond))
         ix_set_reg(cpu, in->reg, in->opsize, ix_rex(in), v);
     else if (in->opsize == 4)
         cpu->gpr[in->reg] &= 0xffffffffull;
@@ -91,7 +91,7 @@ void exec_CMOVCC(struct x86_cpu *cpu, const struct x86_insn *in)
 
 void exec_SETCC(struct x86_cpu *cpu, const struct x86_insn *in)
 {
-    ix_write_rm(cpu, in, 1, x86_cond(cpu, in->cond) ? 1 : 0);
+    ix_write_rm(cpu, in, 1, lf_cond(cpu, in->cond) ? 1 : 0);
     cpu->rip = ix_next_rip(cpu, in);
 }
 
@@ -178,7 +178,7 @@ static int src_seg(const struct x86_insn *in)
 void exec_XLAT(struct x86_cpu *cpu, const struct x86_insn *in)
 {
     uint64_t off = (cpu->gpr[R_RBX] + (cpu->gpr[R_RAX] & 0xff)) & ix_addr_mask(in->addrsize);
-    ix_set_reg(cpu, R_RAX, 1, false, x86_read(cpu, src_seg(in), off, 1));
+    ix_set_reg(cpu, R_RAX, 1, false, ix_mem_read(cpu, src_seg(in), off, 1));
     cpu->rip = ix_next_rip(cpu, in);
 }
 

@@ -26,7 +26,7 @@ void exec_PUSH(struct x86_cpu *cpu, const struct x86_insn *in)
         v = ix_read_rm(cpu, in, size);
         break;
     }
-    x86_push(cpu, size, v);
+    ix_push(cpu, size, v);
     cpu->rip = ix_next_rip(cpu, in);
 }
 
@@ -35,9 +35,9 @@ void exec_PUSH(struct x86_cpu *cpu, const struct x86_insn *in)
 void exec_POP(struct x86_cpu *cpu, const struct x86_insn *in)
 {
     int size = in->opsize;
-    uint64_t mask = x86_stack_mask(cpu);
+    uint64_t mask = ix_stack_mask(cpu);
     uint64_t sp = cpu->gpr[R_RSP] & mask;
-    uint64_t v = x86_read(cpu, S_SS, sp, size);
+    uint64_t v = ix_mem_read(cpu, S_SS, sp, size);
 
     if (in->form == FORM_REG || !ix_is_mem(in)) {
         set_sp(cpu, mask, sp + (uint64_t)size);
@@ -47,7 +47,7 @@ void exec_POP(struct x86_cpu *cpu, const struct x86_insn *in)
         set_sp(cpu, mask, sp + (uint64_t)size);
         ea = ix_ea(cpu, in);
         cpu->gpr[R_RSP] = old_rsp;
-        x86_write(cpu, in->mem.seg, ea, size, v);
+        ix_mem_write(cpu, in->mem.seg, ea, size, v);
         set_sp(cpu, mask, sp + (uint64_t)size);
     }
     cpu->rip = ix_next_rip(cpu, in);
@@ -57,12 +57,12 @@ void exec_POP(struct x86_cpu *cpu, const struct x86_insn *in)
 void exec_PUSHA(struct x86_cpu *cpu, const struct x86_insn *in)
 {
     int size = in->opsize;
-    uint64_t mask = x86_stack_mask(cpu);
+    uint64_t mask = ix_stack_mask(cpu);
     uint64_t sp = cpu->gpr[R_RSP];
 
     for (int r = R_RAX; r <= R_RDI; r++) {
         sp = (sp - (uint64_t)size) & mask;
-        x86_write(cpu, S_SS, sp, size, cpu->gpr[r] & lf_mask(size));
+        ix_mem_write(cpu, S_SS, sp, size, cpu->gpr[r] & lf_mask(size));
     }
     set_sp(cpu, mask, sp);
     cpu->rip = ix_next_rip(cpu, in);
@@ -72,11 +72,11 @@ void exec_PUSHA(struct x86_cpu *cpu, const struct x86_insn *in)
 void exec_POPA(struct x86_cpu *cpu, const struct x86_insn *in)
 {
     int size = in->opsize;
-    uint64_t mask = x86_stack_mask(cpu);
+    uint64_t mask = ix_stack_mask(cpu);
     uint64_t sp = cpu->gpr[R_RSP], v[8];
 
     for (int r = R_RDI; r >= R_RAX; r--) {
-        v[r] = x86_read(cpu, S_SS, sp & mask, size);
+        v[r] = ix_mem_read(cpu, S_SS, sp & mask, size);
         sp += (uint64_t)size;
     }
     for (int r = R_RAX; r <= R_RDI; r++)
@@ -90,23 +90,23 @@ void exec_POPA(struct x86_cpu *cpu, const struct x86_insn *in)
 void exec_ENTER(struct x86_cpu *cpu, const struct x86_insn *in)
 {
     int size = in->opsize;
-    uint64_t mask = x86_stack_mask(cpu);
+    uint64_t mask = ix_stack_mask(cpu);
     uint64_t alloc = in->imm & 0xffff;
     unsigned level = (unsigned)(in->imm2 & 31);
     uint64_t sp = cpu->gpr[R_RSP], bp = cpu->gpr[R_RBP], frame;
 
     sp = (sp - (uint64_t)size) & mask;
-    x86_write(cpu, S_SS, sp, size, bp & lf_mask(size));
+    ix_mem_write(cpu, S_SS, sp, size, bp & lf_mask(size));
     frame = sp;
     if (level > 0) {
         for (unsigned i = 1; i < level; i++) {
             bp = (bp - (uint64_t)size) & mask;
-            uint64_t v = x86_read(cpu, S_SS, bp, size);
+            uint64_t v = ix_mem_read(cpu, S_SS, bp, size);
             sp = (sp - (uint64_t)size) & mask;
-            x86_write(cpu, S_SS, sp, size, v);
+            ix_mem_write(cpu, S_SS, sp, size, v);
         }
         sp = (sp - (uint64_t)size) & mask;
-        x86_write(cpu, S_SS, sp, size, frame);
+        ix_mem_write(cpu, S_SS, sp, size, frame);
     }
     sp = (sp - alloc) & mask;
     /* rBP gets the frame pointer at the operand size; rSP at the stack size. */
@@ -119,9 +119,9 @@ void exec_ENTER(struct x86_cpu *cpu, const struct x86_insn *in)
 void exec_LEAVE(struct x86_cpu *cpu, const struct x86_insn *in)
 {
     int size = in->opsize;
-    uint64_t mask = x86_stack_mask(cpu);
+    uint64_t mask = ix_stack_mask(cpu);
     uint64_t sp = cpu->gpr[R_RBP] & mask;
-    uint64_t v = x86_read(cpu, S_SS, sp, size);
+    uint64_t v = ix_mem_read(cpu, S_SS, sp, size);
 
     set_sp(cpu, mask, sp + (uint64_t)size);
     ix_set_reg(cpu, R_RBP, size, true, v);

@@ -31,31 +31,31 @@ static inline uint64_t str_once(struct x86_cpu *cpu, const struct x86_insn *in, 
 
     switch (k) {
     case STR_MOVS:
-        a = x86_read(cpu, src_seg(in), si, size);
-        x86_write(cpu, S_ES, di, size, a);
+        a = ix_mem_read(cpu, src_seg(in), si, size);
+        ix_mem_write(cpu, S_ES, di, size, a);
         ix_set_areg(cpu, R_RSI, as, si + step);
         ix_set_areg(cpu, R_RDI, as, di + step);
         break;
     case STR_CMPS:
-        a = x86_read(cpu, src_seg(in), si, size);
-        b = x86_read(cpu, S_ES, di, size);
+        a = ix_mem_read(cpu, src_seg(in), si, size);
+        b = ix_mem_read(cpu, S_ES, di, size);
         res = (a - b) & lf_mask(size);
         lf_record(cpu, LF_SUB, size, res, a, b);
         ix_set_areg(cpu, R_RSI, as, si + step);
         ix_set_areg(cpu, R_RDI, as, di + step);
         break;
     case STR_STOS:
-        x86_write(cpu, S_ES, di, size, cpu->gpr[R_RAX] & lf_mask(size));
+        ix_mem_write(cpu, S_ES, di, size, cpu->gpr[R_RAX] & lf_mask(size));
         ix_set_areg(cpu, R_RDI, as, di + step);
         break;
     case STR_LODS:
-        a = x86_read(cpu, src_seg(in), si, size);
+        a = ix_mem_read(cpu, src_seg(in), si, size);
         ix_set_reg(cpu, R_RAX, size, false, a);
         ix_set_areg(cpu, R_RSI, as, si + step);
         break;
     default: /* STR_SCAS */
         a = cpu->gpr[R_RAX] & lf_mask(size);
-        b = x86_read(cpu, S_ES, di, size);
+        b = ix_mem_read(cpu, S_ES, di, size);
         res = (a - b) & lf_mask(size);
         lf_record(cpu, LF_SUB, size, res, a, b);
         ix_set_areg(cpu, R_RDI, as, di + step);

@@ -138,59 +138,7 @@ void lf_set_some(struct x86_cpu *cpu, uint64_t which, uint64_t status)
     cpu->lazy.op = LF_NONE;
 }
 
-static bool cond_from_rflags(uint64_t f, int cc)
-{
-    bool r;
-    switch (cc >> 1) {
-    case 0: r = f & FL_OF; break;
-    case 1: r = f & FL_CF; break;
-    case 2: r = f & FL_ZF; break;
-    case 3: r = f & (FL_CF | FL_ZF); break;
-    case 4: r = f & FL_SF; break;
-    case 5: r = f & FL_PF; break;
-    case 6: r = !(f & FL_SF) != !(f & FL_OF); break;
-    default: r = (f & FL_ZF) || (!(f & FL_SF) != !(f & FL_OF)); break;
-    }
-    return (cc & 1) ? !r : r;
-}
-
 bool x86_cond(struct x86_cpu *cpu, int cc)
 {
-    const struct x86_lazy_flags *l = &cpu->lazy;
-    bool r;
-
-    if (l->op == LF_NONE)
-        return cond_from_rflags(cpu->rflags, cc);
-    switch (cc >> 1) {
-    case 2: /* E/NE: ZF = (res == 0) for every recorded operation */
-        r = l->res == 0;
-        return (cc & 1) ? !r : r;
-    case 4: /* S/NS */
-        r = lf_sign(l->res, l->size);
-        return (cc & 1) ? !r : r;
-    default:
-        break;
-    }
-    if (l->op == LF_SUB) { /* CMP: compare the operands directly */
-        int64_t a = lf_sext(l->src1, l->size), b = lf_sext(l->src2, l->size);
-        switch (cc >> 1) {
-        case 1: r = l->src1 < l->src2; break;
-        case 3: r = l->src1 <= l->src2; break;
-        case 6: r = a < b; break;
-        case 7: r = a <= b; break;
-        default: return cond_from_rflags(x86_get_rflags(cpu), cc);
-        }
-        return (cc & 1) ? !r : r;
-    }
-    if (l->op == LF_LOGIC) { /* CF = OF = 0 */
-        switch (cc >> 1) {
-        case 0: case 1: r = false; break;
-        case 3: r = l->res == 0; break;
-        case 6: r = lf_sign(l->res, l->size); break;
-        case 7: r = l->res == 0 || lf_sign(l->res, l->size); break;
-        default: return cond_from_rflags(x86_get_rflags(cpu), cc);
-        }
-        return (cc & 1) ? !r : r;
-    }
-    return cond_from_rflags(x86_get_rflags(cpu), cc);
+    return lf_cond(cpu, cc);
 }

@@ -72,7 +72,7 @@ static struct interp_cache *cache_of(struct x86_cpu *cpu)
 static inline uint64_t code_linear(struct x86_cpu *cpu, int bits)
 {
     if (bits == 64) {
-        if ((uint64_t)(((int64_t)cpu->rip << 16) >> 16) != cpu->rip)
+        if ((uint64_t)((int64_t)(cpu->rip << 16) >> 16) != cpu->rip)
             x86_raise(cpu, X86_GP, 0);
         return cpu->rip;
     }
@@ -137,8 +137,73 @@ static void step_uncached(struct x86_cpu *cpu, struct interp_cache *c)
         interp_cache_count_uncached(c);
 }
 
-/* Run from CS:RIP: a whole block, or `limit` instructions of it. */
-static void run_block(struct x86_cpu *cpu, struct interp_cache *c, uint64_t limit)
+/* Run one block's instructions (at most `limit`); false if the block was
+ * left early (a branch taken, an unfinished REP, code changed under it). */
+static inline bool run_insns(struct x86_cpu *cpu, const struct interp_cache *c,
+                             const struct ic_block *b, uint64_t limit)
+{
+    uint64_t gen = interp_cache_gen(c);
+    const struct ic_insn *e = b->insn, *end = b->insn + (b->n < limit ? b->n : limit);
+    /* insn_count is brought up to date when the block is left; an
+     * instruction that faults is not counted, nor (statistics only) the
+     * ones before it in the block. */
+    do {
+        uint64_t next = cpu->rip + e->in.len;
+        e->fn(cpu, &e->in);
+        if (cpu->rip != next || interp_cache_gen(c) != gen) {
+            cpu->insn_count += (uint64_t)(e - b->insn) + 1;
+            return false;
+        }
+    } while (++e < end);
+    cpu->insn_count += (uint64_t)(e - b->insn);
+    return true;
+}
+
+/* The block after b, if the world allows going on without the checks of
+ * run_loop: b ended in a core op (mode, CS, IF, TF unchanged), nothing is
+ * pending, the budget is not spent, and the next RIP lies in the same
+ * linear page (same mapping: no TLB lookup). */
+static inline struct ic_block *next_block(struct x86_cpu *cpu, struct interp_cache *c,
+                                          struct ic_block *b, uint64_t *lin,
+                                          const uint8_t **host, int bits, uint64_t end_count)
+{
+    uint64_t nlin;
+
+    if (!b->chain_ok || cpu->env.intr_pending || cpu->env.stop_request || cpu->nmi_pending ||
+        cpu->insn_count >= end_count)
+        return NULL;
+    if (bits == 64) {
+        nlin = cpu->rip;
+    } else {
+        if (cpu->rip > cpu->seg[S_CS].limit)
+            return NULL;
+        nlin = cpu->seg[S_CS].base + cpu->rip;
+        if (!x86_long_mode(cpu))
+            nlin &= 0xffffffffull;
+    }
+    if ((nlin ^ *lin) & ~0xfffull)
+        return NULL;
+    const uint8_t *nhost = *host - (*lin & 0xfff) + (nlin & 0xfff);
+    *lin = nlin;
+    *host = nhost;
+    for (int i = 0; i < 2; i++)
+        if (b->succ_host[i] == nhost && b->succ[i]->valid)
+            return b->succ[i];
+    uint64_t flushes = c->stats.flushes;
+    struct ic_block *nb = interp_cache_get(c, cpu, nhost, nlin, bits);
+    if (nb && flushes == c->stats.flushes) { /* b is still b: remember the way */
+        b->succ_host[1] = b->succ_host[0];
+        b->succ[1] = b->succ[0];
+        b->succ_host[0] = nhost;
+        b->succ[0] = nb;
+    }
+    return nb;
+}
+
+/* Run from CS:RIP: `limit` instructions (1 when stepping), or block after
+ * block while next_block allows. */
+static void run_blocks(struct x86_cpu *cpu, struct interp_cache *c, uint64_t limit,
+                       uint64_t end_count)
 {
     int bits = x86_code_bits(cpu);
     uint64_t lin = code_linear(cpu, bits);
@@ -149,16 +214,13 @@ static void run_block(struct x86_cpu *cpu, struct interp_cache *c, uint64_t limi
         step_uncached(cpu, c);
         return;
     }
-    uint64_t gen = interp_cache_gen(c);
-    uint64_t n = b->n < limit ? b->n : limit;
-    const struct ic_insn *e = b->insn, *end = b->insn + n;
+    if (limit == 1) {
+        run_insns(cpu, c, b, 1);
+        return;
+    }
     do {
-        uint64_t next = cpu->rip + e->in.len;
-        e->fn(cpu, &e->in);
-        cpu->insn_count++;
-        if (cpu->rip != next || interp_cache_gen(c) != gen)
-            break;
-    } while (++e < end);
+        run_insns(cpu, c, b, end_count - cpu->insn_count);
+    } while ((b = next_block(cpu, c, b, &lin, &host, bits, end_count)) != NULL);
 }
 
 static bool at_breakpoint(struct x86_cpu *cpu, struct interp_cache *c)
@@ -232,7 +294,7 @@ static int run_loop(struct x86_cpu *cpu, struct interp_cache *c, struct vm_exit 
         bool stepping = d && d->single_step;
         if (tf || stepping || cpu->interrupt_shadow || (d && d->nbreak)) {
             /* One instruction at a time. */
-            run_block(cpu, c, 1);
+            run_blocks(cpu, c, 1, end_count);
             if (cpu->interrupt_shadow)
                 cpu->interrupt_shadow--;
             if (tf)
@@ -241,7 +303,7 @@ static int run_loop(struct x86_cpu *cpu, struct interp_cache *c, struct vm_exit 
                 return stop(cpu, exit, EXIT_GLASS_DEBUG);
             continue;
         }
-        run_block(cpu, c, end_count - cpu->insn_count);
+        run_blocks(cpu, c, UINT64_MAX, end_count);
         /* STI / MOV SS / POP SS end their block: their shadow covers the
          * next instruction only, which the one-at-a-time path above runs. */
         if (cpu->interrupt_shadow > 1)

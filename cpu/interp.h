@@ -37,6 +37,31 @@ struct ic_block {
     uint16_t bytes;             /* bytes of guest code covered */
     uint8_t bits;               /* code size it was decoded for */
     uint8_t valid;
+    uint8_t chain_ok;           /* ends in a core op: may go on to the next block */
+    /* The last blocks run after this one within its page: host pointer of
+     * the successor and the block (check ->valid before use). */
+    const uint8_t *succ_host[2];
+    struct ic_block *succ[2];
+};
+
+/* Private to cpu/interp*.c; here so the run loop can inline its lookups. */
+#define IC_HASH_BITS 15
+#define IC_PAGE_HASH_BITS 12
+struct interp_stats {
+    uint64_t blocks_built, flushes, invalidations, uncached_insns;
+};
+struct interp_cache {
+    struct ic_block *hash[1u << IC_HASH_BITS];
+    struct ic_block *page_hash[1u << IC_PAGE_HASH_BITS];
+    struct ic_block *blocks;
+    size_t nblocks;
+    struct ic_insn *insns;
+    size_t ninsns;
+    uint64_t gen;              /* bumped by every invalidation and flush */
+    struct debug_ctl dbg;
+    uint64_t resume_lin;       /* breakpoint to step over once on resume */
+    int resume_valid;
+    struct interp_stats stats;
 };
 
 struct interp_cache *interp_cache_create(void);
@@ -53,12 +78,12 @@ void interp_invalidate_phys(struct interp_cache *c, uint64_t gpa, uint64_t len);
 struct ic_block *interp_cache_get(struct interp_cache *c, struct x86_cpu *cpu,
                                   const uint8_t *host, uint64_t lin, int bits);
 /* Bumped by every invalidation (a block being run may have been dropped). */
-uint64_t interp_cache_gen(const struct interp_cache *c);
+static inline uint64_t interp_cache_gen(const struct interp_cache *c)
+{
+    return c->gen;
+}
 
 /* Statistics, for the debugger and the tests. */
-struct interp_stats {
-    uint64_t blocks_built, flushes, invalidations, uncached_insns;
-};
 void interp_cache_stats(const struct interp_cache *c, struct interp_stats *s);
 
 /* For the run loop (cpu/interp.c): the debug settings, the breakpoint to

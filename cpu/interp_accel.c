@@ -2,7 +2,9 @@
  * usable; each vCPU gets its own decoded-instruction cache, and the memory
  * map's code hook drops cached blocks when the guest writes to code. */
 #include <errno.h>
+#include <inttypes.h>
 #include <stdio.h>
+#include <stdlib.h>
 
 #include "cpu/interp.h"
 #include "machine/accel.h"
@@ -83,6 +85,15 @@ static int interp_dirty_pages(struct machine *m, uint64_t *bitmap)
 
 static void interp_vcpu_destroy(struct vcpu *v)
 {
+    /* GLASS_INTERP_STATS=1: what the interpreter did, for measuring. */
+    if (getenv("GLASS_INTERP_STATS") && v->accel_state) {
+        struct interp_stats st;
+        interp_cache_stats(v->accel_state, &st);
+        fprintf(stderr, "glass: interp vCPU %d: %" PRIu64 " instructions, %" PRIu64
+                " blocks decoded, %" PRIu64 " invalidated, %" PRIu64 " cache flushes, %" PRIu64
+                " uncached instructions\n", v->index, v->cpu.insn_count, st.blocks_built,
+                st.invalidations, st.flushes, st.uncached_insns);
+    }
     interp_attach(&v->cpu, NULL);
     interp_cache_destroy(v->accel_state);
     v->accel_state = NULL;

@@ -8,29 +8,14 @@
 #include <string.h>
 
 #include "cpu/exception.h"
+#include "cpu/exec_fast.h"
 #include "cpu/mmu.h"
 #include "mem/memmap.h"
 
 #define IC_BLOCKS 16384
 #define IC_INSNS (IC_BLOCKS * 16)
 #define IC_MAX_BLOCK_INSNS 64
-#define IC_HASH_BITS 15
-#define IC_PAGE_HASH_BITS 12
 #define IC_PAGE 4096u
-
-struct interp_cache {
-    struct ic_block *hash[1u << IC_HASH_BITS];
-    struct ic_block *page_hash[1u << IC_PAGE_HASH_BITS];
-    struct ic_block *blocks;
-    size_t nblocks;
-    struct ic_insn *insns;
-    size_t ninsns;
-    uint64_t gen;
-    struct debug_ctl dbg;
-    uint64_t resume_lin;       /* breakpoint to step over once on resume */
-    int resume_valid;
-    struct interp_stats stats;
-};
 
 static unsigned host_hash(const uint8_t *host, int bits)
 {
@@ -77,11 +62,6 @@ void interp_cache_flush(struct interp_cache *c)
     c->ninsns = 0;
     c->gen++;
     c->stats.flushes++;
-}
-
-uint64_t interp_cache_gen(const struct interp_cache *c)
-{
-    return c->gen;
 }
 
 static void unlink_hash(struct interp_cache *c, struct ic_block *b)
@@ -140,6 +120,17 @@ static bool ends_block(int op)
     }
 }
 
+static bool ends_block_sys(int op)
+{
+    switch (op) {
+#define X86_SYS_OP(name, owner) case X86_OP_##name: return #owner[0] == 's';
+        X86_OPS(X86_SYS_OP)
+#undef X86_SYS_OP
+    default:
+        return true;
+    }
+}
+
 static struct ic_block *build(struct interp_cache *c, struct x86_cpu *cpu,
                               const uint8_t *host, uint64_t lin, int bits)
 {
@@ -162,6 +153,10 @@ static struct ic_block *build(struct interp_cache *c, struct x86_cpu *cpu,
     if (x86_translate(cpu, lin, ACC_EXEC, &gpa, &pfec) < 0)
         return NULL; /* cannot happen after a successful fetch; be safe */
 
+    /* Specialised handlers add to RIP without wrapping it: not in 16-bit
+     * code, nor where EIP could wrap within this page. */
+    bool fast = bits == 64 || (bits == 32 && cpu->rip < 0xffffe000ull);
+
     b = &c->blocks[c->nblocks];
     b->insn = &c->insns[c->ninsns];
     b->n = 0;
@@ -172,7 +167,9 @@ static struct ic_block *build(struct interp_cache *c, struct x86_cpu *cpu,
             x86_raise(cpu, X86_GP, 0);
         if (len <= 0)
             break; /* crosses the page or the limit: the next block's problem */
-        e->fn = x86_exec_table[e->in.op];
+        e->fn = fast ? exec_fast_select(&e->in) : NULL;
+        if (!e->fn)
+            e->fn = x86_exec_table[e->in.op];
         b->n++;
         off += (size_t)len;
         if (ends_block(e->in.op) || off >= avail)
@@ -185,6 +182,9 @@ static struct ic_block *build(struct interp_cache *c, struct x86_cpu *cpu,
     b->bits = (uint8_t)bits;
     b->bytes = (uint16_t)off;
     b->valid = 1;
+    b->chain_ok = !ends_block_sys(b->insn[b->n - 1].in.op);
+    b->succ_host[0] = b->succ_host[1] = NULL;
+    b->succ[0] = b->succ[1] = NULL;
     c->nblocks++;
     c->ninsns += b->n;
     c->stats.blocks_built++;

@@ -51,8 +51,8 @@ static struct pagewalk_regs walk_regs(const struct x86_cpu *cpu)
                                    .cr4 = cpu->cr4, .efer = cpu->efer };
 }
 
-/* GPA -> host through the EPT (or the map), for an access of `kind`. */
-static void resolve_gpa(struct x86_cpu *cpu, uint64_t gpa, int kind, struct xlate *x)
+/* GPA -> host through the EPT (or the map, when there is no EPT). */
+static void resolve_gpa(struct x86_cpu *cpu, uint64_t gpa, struct xlate *x)
 {
     struct memmap *m = cpu->env.mem;
     x->gpa = gpa;
@@ -84,7 +84,6 @@ static void resolve_gpa(struct x86_cpu *cpu, uint64_t gpa, int kind, struct xlat
     /* An EPT violation: MMIO if a device claims the address, else a hole. */
     const struct mem_region *reg = memmap_find(m, gpa);
     x->kind = reg && reg->kind == MEM_MMIO ? T_MMIO : T_NONE;
-    (void)kind;
 }
 
 /* Translate lin for acc, filling the TLB; 0, or -1 with *pfec. */
@@ -97,16 +96,22 @@ static int translate_page(struct x86_cpu *cpu, uint64_t lin, int acc, struct xla
     struct pagewalk_result w;
     unsigned flags = (unsigned)kind | (user ? PW_USER : 0);
     struct tlb *t = cpu->env.tlb;
-    /* Read the code generation before the walk looks at the code bitmap, so
-     * a page marked meanwhile is caught by the fast path's compare. */
+    /* Take the write-protect generation before looking at the code bitmap
+     * and the dirty log, so a change meanwhile fails the fast path's compare. */
     if (t)
-        tlb_sync_code_gen(t);
+        tlb_sync_write_gen(t);
     if (pagewalk(cpu->env.mem, &regs, lin, flags, &w) < 0) {
         *pfec = w.pfec;
         return -1;
     }
     x->lin = lin;
-    resolve_gpa(cpu, w.gpa, kind, x);
+    resolve_gpa(cpu, w.gpa, x);
+    struct memmap *m = cpu->env.mem;
+    bool logging = memmap_dirty_logging(m);
+    /* Every write reaches here at least once per page per dirty-log round
+     * (write entries are dropped when the round starts). */
+    if (logging && kind == ACC_WRITE && x->kind == T_RAM)
+        memmap_mark_dirty(m, (uint64_t)(x->host - m->ram) & GUEST_PAGE_MASK, 1);
     if (!t || (x->kind != T_RAM && x->kind != T_ROM))
         return 0;
 
@@ -118,7 +123,8 @@ static int translate_page(struct x86_cpu *cpu, uint64_t lin, int acc, struct xla
         kinds |= 1u << TLB_READ;
     if (mode_ok && !w.nx)
         kinds |= 1u << TLB_EXEC;
-    if (mode_ok && w.dirty && (w.writable || (!user && !wp)) && x->kind == T_RAM && !x->code)
+    if (mode_ok && w.dirty && (w.writable || (!user && !wp)) && x->kind == T_RAM && !x->code &&
+        (!logging || kind == ACC_WRITE))
         kinds |= 1u << TLB_WRITE;
     tlb_insert(t, user, lin, x->host - PAGE_OFFSET(lin), w.gpa & GUEST_PAGE_MASK,
                w.page_size, w.global, kinds);
@@ -252,7 +258,9 @@ static void access_buf(struct x86_cpu *cpu, uint64_t lin, uint8_t *buf, int len,
     }
 }
 
-static void *fast_ptr(struct x86_cpu *cpu, uint64_t lin, int size, int acc)
+/* The TLB fast path; inlined into every access function. */
+static inline __attribute__((always_inline)) void *fast_ptr(struct x86_cpu *cpu, uint64_t lin,
+                                                            int size, int acc)
 {
     struct tlb *t = cpu->env.tlb;
     if (!t)
@@ -260,10 +268,43 @@ static void *fast_ptr(struct x86_cpu *cpu, uint64_t lin, int size, int acc)
     return tlb_lookup(t, lin, (unsigned)size, acc & ACC_KIND_MASK, user_access(cpu, acc));
 }
 
+/* Little-endian loads and stores of 1/2/4/8 bytes with constant sizes, so
+ * the compiler emits one move instead of a memcpy call. */
+static inline uint64_t load_le(const void *p, int size)
+{
+    uint8_t b;
+    uint16_t w;
+    uint32_t d;
+    uint64_t q;
+    switch (size) {
+    case 1: memcpy(&b, p, 1); return b;
+    case 2: memcpy(&w, p, 2); return w;
+    case 4: memcpy(&d, p, 4); return d;
+    default: memcpy(&q, p, 8); return q;
+    }
+}
+
+static inline void store_le(void *p, int size, uint64_t v)
+{
+    switch (size) {
+    case 1: { uint8_t b = (uint8_t)v; memcpy(p, &b, 1); return; }
+    case 2: { uint16_t w = (uint16_t)v; memcpy(p, &w, 2); return; }
+    case 4: { uint32_t d = (uint32_t)v; memcpy(p, &d, 4); return; }
+    default: memcpy(p, &v, 8); return;
+    }
+}
+
+static bool plain_size(int size)
+{
+    return size == 1 || size == 2 || size == 4 || size == 8;
+}
+
 uint64_t x86_lin_read(struct x86_cpu *cpu, uint64_t lin, int size, int acc)
 {
     uint64_t v = 0;
     void *p = fast_ptr(cpu, lin, size, acc);
+    if (p && plain_size(size))
+        return load_le(p, size);
     if (p) {
         memcpy(&v, p, (size_t)size);
         return v;
@@ -276,6 +317,10 @@ void x86_lin_write(struct x86_cpu *cpu, uint64_t lin, int size, uint64_t val, in
 {
     acc = (acc & ~ACC_KIND_MASK) | ACC_WRITE;
     void *p = fast_ptr(cpu, lin, size, acc);
+    if (p && plain_size(size)) {
+        store_le(p, size, val);
+        return;
+    }
     if (p) {
         memcpy(p, &val, (size_t)size);
         return;

@@ -46,32 +46,15 @@ void x86_write_reg_op(struct x86_cpu *cpu, const struct x86_insn *in, int size, 
  * 3.4.5.1: the B flag of a stack segment). */
 uint64_t x86_stack_mask(const struct x86_cpu *cpu)
 {
-    if (x86_code64(cpu))
-        return ~0ull;
-    return cpu->seg[S_SS].db ? 0xffffffffull : 0xffffull;
+    return ix_stack_mask(cpu);
 }
 
-static void set_sp(struct x86_cpu *cpu, uint64_t mask, uint64_t sp)
-{
-    cpu->gpr[R_RSP] = (cpu->gpr[R_RSP] & ~mask) | (sp & mask);
-}
-
-/* The write happens before RSP changes, so a fault leaves RSP intact. */
 void x86_push(struct x86_cpu *cpu, int size, uint64_t val)
 {
-    uint64_t mask = x86_stack_mask(cpu);
-    uint64_t sp = (cpu->gpr[R_RSP] - (uint64_t)size) & mask;
-
-    x86_write(cpu, S_SS, sp, size, val);
-    set_sp(cpu, mask, sp);
+    ix_push(cpu, size, val);
 }
 
 uint64_t x86_pop(struct x86_cpu *cpu, int size)
 {
-    uint64_t mask = x86_stack_mask(cpu);
-    uint64_t sp = cpu->gpr[R_RSP] & mask;
-    uint64_t val = x86_read(cpu, S_SS, sp, size);
-
-    set_sp(cpu, mask, sp + (uint64_t)size);
-    return val;
+    return ix_pop(cpu, size);
 }

@@ -205,8 +205,10 @@ static void exec_probe(struct x86_cpu *cpu, const struct x86_insn *in, enum prob
     struct x86_segment s;
     bool ok = probe_descriptor(cpu, sel, p, &raw, &s);
     if (ok && p == PROBE_LAR) {
-        /* Access rights: bits 8-23 of the descriptor's high dword. */
-        uint64_t ar = (raw >> 32) & (in->opsize == 2 ? 0xff00 : 0xf0ff00);
+        /* Access rights: bits 8-23 of the descriptor's high dword.  The SDM
+         * leaves bits 19:16 undefined (mask 00FxFF00H); processors return
+         * the limit bits there, and so does glass. */
+        uint64_t ar = (raw >> 32) & (in->opsize == 2 ? 0xff00 : 0xffff00);
         x86_write_reg_op(cpu, in, in->opsize == 2 ? 2 : 4, ar);
     } else if (ok && p == PROBE_LSL) {
         x86_write_reg_op(cpu, in, in->opsize == 2 ? 2 : 4, s.limit);

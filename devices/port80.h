@@ -4,6 +4,7 @@
 #ifndef GLASS_DEVICES_PORT80_H
 #define GLASS_DEVICES_PORT80_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 struct iobus;
@@ -16,5 +17,10 @@ struct port80 {
 };
 
 int port80_init(struct port80 *p, struct iobus *bus);
+
+/* Snapshot: as uart_save / uart_load (size with buf NULL; -EINVAL on a
+ * buffer that is not a port80 state of this version). */
+size_t port80_save(const struct port80 *p, uint8_t *buf, size_t len);
+int port80_load(struct port80 *p, const uint8_t *buf, size_t len);
 
 #endif

@@ -82,9 +82,16 @@ static void terminal_make_raw(bool keep_signals)
     if (!hooks_installed) {
         hooks_installed = true;
         atexit(serial_terminal_restore);
-        static const int sigs[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGABRT };
-        for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
-            signal(sigs[i], restore_on_signal);
+        /* Only where nobody else handles the signal: the sanitizers keep
+         * their SIGSEGV reports, the board its clean stop on SIGINT. */
+        static const int sigs[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGABRT,
+                                    SIGSEGV, SIGBUS, SIGFPE, SIGILL };
+        for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++) {
+            struct sigaction cur;
+            if (sigaction(sigs[i], NULL, &cur) == 0 && cur.sa_handler == SIG_DFL &&
+                !(cur.sa_flags & SA_SIGINFO))
+                signal(sigs[i], restore_on_signal);
+        }
     }
     if (tcsetattr(STDIN_FILENO, TCSANOW, &raw) == 0)
         terminal_is_raw = 1;

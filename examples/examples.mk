@@ -14,6 +14,9 @@
 
 BUILD ?= build
 
+# Included early in a Makefile, this file must not steal its default goal.
+ex_saved_default_goal := $(.DEFAULT_GOAL)
+
 EX_SRC := examples
 EX_OUT := $(BUILD)/examples
 EX_OBJ := $(EX_OUT)/obj
@@ -150,3 +153,5 @@ $(EX_OUT)/cpuheavy64.bin: $(EX_OBJ)/cpuheavy64.elf
 .PHONY: examples-clean
 examples-clean:
 	rm -rf $(EX_OUT)
+
+.DEFAULT_GOAL := $(ex_saved_default_goal)

@@ -48,5 +48,9 @@ struct accel_ops {
 /* The accelerators this build has; NULL-terminated. */
 extern const struct accel_ops *const accel_all[];
 const struct accel_ops *accel_find(const char *name);
+/* -accel: the accelerator for the name ("auto" or NULL: the best usable,
+ * with one line on stderr saying which and why).  NULL after printing why
+ * the one asked for cannot be used. */
+const struct accel_ops *accel_choose(const char *requested);
 
 #endif

@@ -16,9 +16,12 @@
 
 void machine_request_stop(struct machine *m, int status)
 {
-    if (!m->stop) {
+    /* The first reason to stop wins (a debug exit racing Ctrl-A x). */
+    int expected = 0;
+    if (__atomic_compare_exchange_n(&m->stop_claimed, &expected, 1, false,
+                                    __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
         m->exit_status = status;
-        m->stop = 1;
+        __atomic_store_n(&m->stop, 1, __ATOMIC_RELEASE);
     }
     for (int i = 0; i < m->nvcpus; i++)
         m->vcpu[i].cpu.env.stop_request = 1;
@@ -49,11 +52,9 @@ static void stop_on_signal(int sig)
         return;
     }
     signal_seen = sig;
-    struct machine *m = signal_machine;
-    m->stop = 1;
-    m->exit_status = 0;     /* as QEMU: "terminating on signal N", status 0 */
-    for (int i = 0; i < m->nvcpus; i++)
-        m->vcpu[i].cpu.env.stop_request = 1;
+    /* Lock-free atomics and plain stores only: safe in a handler.  Status 0
+     * as QEMU ("terminating on signal N"). */
+    machine_request_stop(signal_machine, 0);
 }
 
 static void install_signal_handlers(struct machine *m)
@@ -187,10 +188,7 @@ static void vcpu_wire(struct machine *m, struct vcpu *v)
 
 static int build_vcpus(struct machine *m)
 {
-    m->nvcpus = 1;  /* -smp > 1 waits for the LAPIC */
-    if (m->opt->smp > 1)
-        fprintf(stderr, "glass: -smp %d: only one vCPU in this version; running with 1\n",
-                m->opt->smp);
+    m->nvcpus = 1;  /* -smp > 1 waits for the LAPIC (options_parse says so) */
     for (int i = 0; i < m->nvcpus; i++) {
         struct vcpu *v = &m->vcpu[i];
         v->index = i;

@@ -50,6 +50,7 @@ struct machine {
 
     /* Why the machine is stopping, set from exit handlers or signals. */
     volatile int stop;
+    int stop_claimed;           /* machine_request_stop: first caller wins */
     int exit_status;
     uint64_t reboots;
 };
@@ -72,10 +73,5 @@ int machine_handle_exit(void *vcpu, struct vm_exit *e);
 /* Reset the board and the vCPUs and load the guest again (a reboot). */
 int machine_reset(struct machine *m);
 
-/* -accel: the accelerator for the name ("auto" or NULL: the best usable,
- * with one line on stderr saying which and why).  NULL after printing why
- * the one asked for cannot be used.  (machine/accel.c; declared here since
- * machine/accel.h is the accelerators' side of the contract.) */
-const struct accel_ops *accel_choose(const char *requested);
 
 #endif

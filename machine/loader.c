@@ -126,8 +126,10 @@ int pc_e820_map(uint64_t ram_size, struct e820_entry *out)
     out[n++] = (struct e820_entry){ 0, 0x9fc00, E820_RAM };
     out[n++] = (struct e820_entry){ 0x9fc00, 0x400, E820_RESERVED };
     out[n++] = (struct e820_entry){ 0xf0000, 0x10000, E820_RESERVED };
-    out[n++] = (struct e820_entry){ 0x100000, ram_size - top_reserved - 0x100000, E820_RAM };
-    out[n++] = (struct e820_entry){ ram_size - top_reserved, top_reserved, E820_RESERVED };
+    if (ram_size > 0x100000 + top_reserved) {   /* -m guarantees it; be safe */
+        out[n++] = (struct e820_entry){ 0x100000, ram_size - top_reserved - 0x100000, E820_RAM };
+        out[n++] = (struct e820_entry){ ram_size - top_reserved, top_reserved, E820_RESERVED };
+    }
     out[n++] = (struct e820_entry){ 0xfffc0000, 0x40000, E820_RESERVED };
     out[n++] = (struct e820_entry){ 0xfd00000000ull, 0x300000000ull, E820_RESERVED };
     return n;

@@ -3,11 +3,11 @@
  *
  * glass has no BIOS yet, so this does the BIOS's last step only.  The state
  * follows SeaBIOS's call_boot_entry (src/boot.c) where it is defined there:
- * AX = AA55, DL = boot drive 80h, DS = ES = SS = 0.  Two choices differ:
- *   - interrupts are off (SeaBIOS enables them), since there are no BIOS
- *     interrupt handlers: the IVT at 0 is all zeros;
- *   - SS:SP = 0000:7C00, the usual stack just below the boot sector
- *     (SeaBIOS leaves its own stack, which glass does not have).
+ * AX = AA55, DL = boot drive 80h, DS = ES = SS = 0, other GPRs 0, and
+ * SS:SP = 0000:6F04, where SeaBIOS 1.16 under QEMU 7.2 leaves it (measured
+ * with a boot sector printing its registers).  One choice differs:
+ * interrupts are off (SeaBIOS enables them), since there are no BIOS
+ * interrupt handlers: the IVT at 0 is all zeros.
  * All other RAM is zero: no BIOS data area yet (the next issue adds it). */
 #include <errno.h>
 #include <fcntl.h>
@@ -21,6 +21,7 @@
 #include "mem/memmap.h"
 
 #define BOOT_DRIVE_HDD0 0x80
+#define BOOT_SP 0x6f04          /* SeaBIOS's, see above */
 
 /* Read up to one sector; a short image leaves the rest zero. */
 static int read_boot_sector(const char *path, uint8_t sector[BOOTSECTOR_SIZE])
@@ -77,7 +78,7 @@ int loader_bootsector(struct memmap *mem, struct x86_cpu *cpu, const struct opti
     cpu->rip = BOOTSECTOR_ADDR;
     cpu->gpr[R_RAX] = 0xaa55;
     cpu->gpr[R_RDX] = BOOT_DRIVE_HDD0;
-    cpu->gpr[R_RSP] = BOOTSECTOR_ADDR;
+    cpu->gpr[R_RSP] = BOOT_SP;
     x86_set_rflags(cpu, FL_FIXED1);         /* IF = 0 */
     cpu->cr0 = CR0_ET;                      /* caches on, as a BIOS leaves them */
     /* The real-mode IVT, as a BIOS leaves IDTR (SDM Vol. 3, 20.1.4). */

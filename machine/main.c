@@ -1,6 +1,7 @@
 /* glass: a see-through x86 PC emulator.  Parse the command line, build the
  * machine, run it, and exit with the guest's isa-debug-exit status when it
  * used it, 0 after a normal stop, 1 on an error of glass's. */
+#include <signal.h>
 #include <stdio.h>
 
 #include "machine/board.h"
@@ -11,6 +12,10 @@ int main(int argc, char **argv)
     /* Guest serial output goes out unbuffered with write(2); glass's own
      * messages go to stderr, unbuffered too, so the two stay in order. */
     setvbuf(stderr, NULL, _IONBF, 0);
+    /* As QEMU: a reader of the serial output that goes away (glass | head)
+     * must not kill glass with the terminal left in raw mode; the write
+     * fails with EPIPE instead and the byte is dropped. */
+    signal(SIGPIPE, SIG_IGN);
 
     struct options opt;
     int r = options_parse(&opt, argc, argv);

@@ -620,7 +620,7 @@ void options_print_usage(void)
            "  -smp [cpus=]N      vCPUs, 1 to 8 (only one runs yet)\n"
            "  -kernel FILE       boot a multiboot v1 kernel\n"
            "  -append STRING     the kernel's command line\n"
-           "  -initrd F1,F2 ARGS multiboot modules, comma-separated (',,' = a comma)\n"
+           "  -initrd 'F1 ARGS,F2'  multiboot modules, comma-separated (',,' = a comma)\n"
            "  -drive file=F[,format=raw][,index=N][,media=disk][,if=ide][,readonly=on]\n"
            "  -hda F, -hdb F, -hdc F, -hdd F   disk image at index 0..3\n"
            "  -serial stdio|mon:stdio|file:PATH|null|none\n"
@@ -740,6 +740,15 @@ int options_parse(struct options *o, int argc, char **argv)
         int r = def->handle(o, value);
         if (r != 0)
             return r;
+    }
+    /* QEMU's checks (vl.c), in its words. */
+    if (!o->kernel && o->append[0]) {
+        say("-append only allowed with -kernel option");
+        return -1;
+    }
+    if (!o->kernel && o->ninitrd) {
+        say("-initrd only allowed with -kernel option");
+        return -1;
     }
     /* QEMU: with -nographic and no -serial, the serial port shares stdio
      * with the monitor (mon:stdio). */

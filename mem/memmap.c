@@ -57,6 +57,8 @@ void memmap_destroy(struct memmap *m)
     if (m->fd >= 0)
         close(m->fd);
     free(m->code_bitmap);
+    free(m->dirty_buf[0]);
+    free(m->dirty_buf[1]);
     memset(m, 0, sizeof(*m));
     m->fd = -1;
 }
@@ -314,7 +316,7 @@ void memmap_mark_code(struct memmap *m, uint64_t gpa)
     uint64_t old = __atomic_fetch_or(&m->code_bitmap[page / 64], bit, __ATOMIC_ACQ_REL);
     /* A newly marked page: every TLB must drop its fast write paths. */
     if (!(old & bit))
-        __atomic_fetch_add(&m->code_gen, 1, __ATOMIC_RELEASE);
+        __atomic_fetch_add(&m->write_gen, 1, __ATOMIC_RELEASE);
 }
 
 void memmap_unmark_code(struct memmap *m, uint64_t gpa)
@@ -334,18 +336,81 @@ bool memmap_is_code(const struct memmap *m, uint64_t gpa)
 
 void memmap_note_write(struct memmap *m, uint64_t gpa, uint64_t len)
 {
-    if (!m->code_write || len == 0)
+    if (len == 0)
         return;
+    bool logging = memmap_dirty_logging(m);
+    if (!m->code_write && !logging)
+        return;
+    bool code = false;
     uint64_t first = gpa & GUEST_PAGE_MASK;
     uint64_t last = (gpa + len - 1) & GUEST_PAGE_MASK;
     for (uint64_t page = first;; page += GUEST_PAGE_SIZE) {
-        if (memmap_is_code(m, page)) {
-            m->code_write(m->code_opaque, gpa, len);
-            return;
+        int64_t off = backed_offset(m, page);
+        if (off >= 0) {
+            if (logging)
+                memmap_mark_dirty(m, (uint64_t)off, 1);
+            code = code || memmap_offset_is_code(m, (uint64_t)off);
         }
         if (page == last)
             break;
     }
+    if (code && m->code_write)
+        m->code_write(m->code_opaque, gpa, len);
+}
+
+uint64_t memmap_dirty_words(const struct memmap *m)
+{
+    return ((m->backing_bytes >> GUEST_PAGE_SHIFT) + 63) / 64;
+}
+
+int memmap_dirty_log_start(struct memmap *m)
+{
+    if (memmap_dirty_logging(m))
+        return 0;
+    uint64_t words = memmap_dirty_words(m) ? memmap_dirty_words(m) : 1;
+    for (int i = 0; i < 2; i++) {
+        free(m->dirty_buf[i]);
+        m->dirty_buf[i] = calloc(words, sizeof(uint64_t));
+        if (!m->dirty_buf[i])
+            return -ENOMEM;
+    }
+    __atomic_store_n(&m->dirty_bitmap, m->dirty_buf[0], __ATOMIC_RELEASE);
+    /* From now on every write must pass the slow path once per page. */
+    __atomic_fetch_add(&m->write_gen, 1, __ATOMIC_RELEASE);
+    return 0;
+}
+
+/* Stop logging.  The buffers stay until memmap_destroy (or the next start):
+ * a vCPU may still be marking one. */
+void memmap_dirty_log_stop(struct memmap *m)
+{
+    __atomic_store_n(&m->dirty_bitmap, NULL, __ATOMIC_RELEASE);
+}
+
+int64_t memmap_dirty_log_sync(struct memmap *m, uint64_t *bitmap)
+{
+    uint64_t *old = __atomic_load_n(&m->dirty_bitmap, __ATOMIC_ACQUIRE);
+    if (!old)
+        return -EINVAL;
+    uint64_t *next = old == m->dirty_buf[0] ? m->dirty_buf[1] : m->dirty_buf[0];
+    __atomic_store_n(&m->dirty_bitmap, next, __ATOMIC_RELEASE);
+    __atomic_fetch_add(&m->write_gen, 1, __ATOMIC_SEQ_CST);
+    int64_t n = 0;
+    for (uint64_t i = 0; i < memmap_dirty_words(m); i++) {
+        bitmap[i] = __atomic_exchange_n(&old[i], 0, __ATOMIC_ACQ_REL);
+        n += __builtin_popcountll(bitmap[i]);
+    }
+    return n;
+}
+
+void memmap_mark_dirty(struct memmap *m, uint64_t offset, uint64_t len)
+{
+    uint64_t *b = __atomic_load_n(&m->dirty_bitmap, __ATOMIC_ACQUIRE);
+    if (!b || len == 0 || offset >= m->backing_bytes)
+        return;
+    uint64_t end = offset + len - 1 < m->backing_bytes ? offset + len - 1 : m->backing_bytes - 1;
+    for (uint64_t page = offset >> GUEST_PAGE_SHIFT; page <= end >> GUEST_PAGE_SHIFT; page++)
+        __atomic_fetch_or(&b[page / 64], 1ull << (page % 64), __ATOMIC_RELAXED);
 }
 
 const char *mem_kind_name(enum mem_kind k)

@@ -9,13 +9,20 @@
  * Self-modifying code: a bitmap with one bit per 4 KiB page says "this page
  * holds decoded or translated code".  Every write that touches such a page
  * (a CPU store through cpu/mmu.c, or memmap_write for loaders and DMA) calls
- * m->code_write after the bytes are written.  Marking a page bumps
- * m->code_gen; each vCPU's TLB compares it and drops its fast write paths
- * when it changed (mem/tlb.h). */
+ * m->code_write after the bytes are written.
+ *
+ * Dirty logging (for live migration): while on, a bitmap with one bit per
+ * 4 KiB page of the memfd records every page written since the last sync.
+ *
+ * Both need writes to leave the TLB's fast path: marking a code page,
+ * starting the dirty log and syncing it bump m->write_gen, which every
+ * vCPU's TLB compares on each fast write and then drops its write entries
+ * (mem/tlb.h). */
 #ifndef GLASS_MEM_MEMMAP_H
 #define GLASS_MEM_MEMMAP_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #define GUEST_PAGE_SHIFT 12
@@ -60,11 +67,18 @@ struct memmap {
     /* One bit per 4 KiB page of the memfd (indexed by offset, not GPA):
      * the page holds decoded/translated code. */
     uint64_t *code_bitmap;
-    /* Incremented whenever a page becomes marked (read with atomics). */
-    uint64_t code_gen;
+    /* Write-protect generation: incremented whenever fast write paths must
+     * be dropped (a page became code, dirty logging started or synced). */
+    uint64_t write_gen;
     /* Called after any write touching a marked page; NULL for none. */
     void (*code_write)(void *opaque, uint64_t gpa, uint64_t len);
     void *code_opaque;
+
+    /* Dirty log: one bit per 4 KiB page of the memfd, in two buffers used
+     * in turn (see memmap_dirty_log_sync); dirty_bitmap is the one writers
+     * mark now, NULL when logging is off. */
+    uint64_t *dirty_bitmap;
+    uint64_t *dirty_buf[2];
 };
 
 /* Create the memfd of backing_bytes (rounded up to a page) that all RAM and
@@ -120,14 +134,35 @@ static inline bool memmap_offset_is_code(const struct memmap *m, uint64_t offset
     return (__atomic_load_n(&m->code_bitmap[page / 64], __ATOMIC_RELAXED) >> (page % 64)) & 1;
 }
 
-/* Call the code-page hook if [gpa, gpa+len) touches a marked page; for
- * writers that bypass memmap_write (the CPU's slow store path, A/D bits). */
+/* Note a write of [gpa, gpa+len) done behind the map's back (the CPU's slow
+ * store path, A/D bit updates): log it as dirty and call the code-page hook
+ * if it touches a marked page.  memmap_write does this itself. */
 void memmap_note_write(struct memmap *m, uint64_t gpa, uint64_t len);
 
-static inline uint64_t memmap_code_gen(const struct memmap *m)
+static inline uint64_t memmap_write_gen(const struct memmap *m)
 {
-    return __atomic_load_n(&m->code_gen, __ATOMIC_ACQUIRE);
+    return __atomic_load_n(&m->write_gen, __ATOMIC_ACQUIRE);
 }
+
+/* Dirty logging.  start: 0 or -ENOMEM.  sync hands over the pages written
+ * since the previous sync: it stores them in bitmap (memmap_dirty_words()
+ * words, bit n = memfd page n, i.e. bytes [n*4096, n*4096+4096) of the
+ * memfd) and returns how many, or -EINVAL when logging is off.
+ * How it stays correct with vCPUs running: sync first switches writers to
+ * the other buffer, then bumps write_gen (so every later write takes the slow
+ * path once and marks the new buffer), then drains the old one.  A store
+ * racing with the switch may show up one round late, never lost; the last
+ * round of a migration stops the vCPUs and calls sync twice (ORing both). */
+int memmap_dirty_log_start(struct memmap *m);
+void memmap_dirty_log_stop(struct memmap *m);
+int64_t memmap_dirty_log_sync(struct memmap *m, uint64_t *bitmap);
+uint64_t memmap_dirty_words(const struct memmap *m);
+static inline bool memmap_dirty_logging(const struct memmap *m)
+{
+    return __atomic_load_n(&m->dirty_bitmap, __ATOMIC_RELAXED) != NULL;
+}
+/* Record a write of len bytes at memfd offset (no-op when logging is off). */
+void memmap_mark_dirty(struct memmap *m, uint64_t offset, uint64_t len);
 
 const char *mem_kind_name(enum mem_kind k);
 

@@ -18,7 +18,7 @@ struct tlb *tlb_create(struct memmap *m)
     if (!t)
         return NULL;
     t->mem = m;
-    t->code_gen = memmap_code_gen(m);
+    t->write_gen = memmap_write_gen(m);
     tlb_flush_all(t);
     t->flushes = 0;
     return t;
@@ -108,12 +108,11 @@ void tlb_drop_writes(struct tlb *t)
             t->entry[u][i].tag[TLB_WRITE] = TLB_INVALID;
 }
 
-uint64_t tlb_sync_code_gen(struct tlb *t)
+void tlb_sync_write_gen(struct tlb *t)
 {
-    uint64_t gen = memmap_code_gen(t->mem);
-    if (gen != t->code_gen) {
+    uint64_t gen = memmap_write_gen(t->mem);
+    if (gen != t->write_gen) {
         tlb_drop_writes(t);
-        t->code_gen = gen;
+        t->write_gen = gen;
     }
-    return gen;
 }

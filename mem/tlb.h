@@ -7,7 +7,10 @@
  * page walk that set the Accessed bit (and, for a write tag, Dirty), so a hit
  * needs no walk.  There are never write tags for ROM, MMIO or a page marked
  * as holding code (memmap.h), so those writes always take cpu/mmu.c's slow
- * path; marking a page bumps memmap.code_gen, which the write lookup compares.
+ * path.  Marking a code page and dirty logging bump memmap.write_gen, which
+ * the write lookup compares: on a change every write entry is dropped.  While
+ * dirty logging is on, a write entry is only made by a write (which logs its
+ * page dirty), never by a read.
  *
  * Who flushes: MOV CR3, changes of CR0.PG/WP, CR4.PAE/PSE/PGE and EFER.NXE/LMA
  * (x86_tlb_flush; a PGE change needs all = 1), INVLPG (x86_tlb_flush_page).
@@ -41,7 +44,7 @@ struct tlb_entry {
 struct tlb {
     struct tlb_entry entry[2][TLB_SIZE]; /* [0] supervisor, [1] user */
     struct memmap *mem;
-    uint64_t code_gen;  /* memmap code_gen the write tags were made under */
+    uint64_t write_gen; /* memmap write_gen the write tags were made under */
     bool has_large;     /* some entry came from a page larger than 4 KiB */
     /* Statistics for the debugger (slow path only). */
     uint64_t fills, flushes, page_flushes;
@@ -56,7 +59,7 @@ static inline void *tlb_lookup(struct tlb *t, uint64_t lin, unsigned size, int k
     const struct tlb_entry *e = &t->entry[user][(lin >> GUEST_PAGE_SHIFT) & (TLB_SIZE - 1)];
     if (e->tag[kind] != (lin & GUEST_PAGE_MASK))
         return NULL;
-    if (kind == TLB_WRITE && t->code_gen != memmap_code_gen(t->mem))
+    if (kind == TLB_WRITE && t->write_gen != memmap_write_gen(t->mem))
         return NULL;
     return (void *)(uintptr_t)(lin + e->addend);
 }
@@ -74,12 +77,11 @@ void tlb_flush_all(struct tlb *t);
 void tlb_flush_nonglobal(struct tlb *t);
 /* INVLPG: every entry whose guest page (of any size) holds lin, global or not. */
 void tlb_flush_page(struct tlb *t, uint64_t lin);
-/* Drop every write tag (the code-page generation changed). */
+/* Drop every write tag (the write-protect generation changed). */
 void tlb_drop_writes(struct tlb *t);
 
-/* Bring the write tags up to the current code generation: call before
- * inserting a write tag; returns the generation the caller must test the
- * code bitmap under. */
-uint64_t tlb_sync_code_gen(struct tlb *t);
+/* Bring the write tags up to the current write-protect generation: call
+ * before a fill looks at the code bitmap and the dirty log. */
+void tlb_sync_write_gen(struct tlb *t);
 
 #endif

@@ -104,11 +104,12 @@ void kprintf(const char *fmt, ...)
             break;
         case 'd': {
             int64_t v = longlong ? va_arg(ap, long long) : va_arg(ap, int);
+            uint64_t magnitude = (uint64_t)v;
             if (v < 0) {
                 uart_putc('-');
-                v = -v;
+                magnitude = 0 - magnitude;      /* also right for INT64_MIN */
             }
-            put_number((uint64_t)v, 10, width, pad, 0);
+            put_number(magnitude, 10, width, pad, 0);
             break;
         }
         case 'u':

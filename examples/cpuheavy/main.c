@@ -14,8 +14,9 @@
 #include "uart.h"
 #include "workload.h"
 
-/* Chosen so that QEMU's TCG takes a few seconds on a 2020s host. */
-#define ITERS_DEFAULT 2000
+/* About 4.3 billion guest instructions: QEMU TCG needs 3-5 s of CPU on
+ * a 2020s x86 host (see docs/examples/cpuheavy.md). */
+#define ITERS_DEFAULT 8000
 
 #ifdef __x86_64__
 #define KMAIN      kmain64

@@ -106,6 +106,8 @@ static void print_outcome(FILE *f, const char *who, const struct diff_case *c, c
         fprintf(f, " exception=%d err=%#x cr2=%#" PRIx64, r->vector, r->error_code, r->cr2);
     else
         fprintf(f, " no exception");
+    if (r->signo)
+        fprintf(f, " (signal %d code %d)", r->signo, r->si_code);
     fprintf(f, "\n");
     for (int i = 0; i < nregs(c); i++) {
         bool differs = (r->gpr[i] ^ other->gpr[i]) & reg_mask(c);
@@ -117,11 +119,11 @@ static void print_outcome(FILE *f, const char *who, const struct diff_case *c, c
 }
 
 void diff_report(FILE *f, uint64_t index, const struct diff_case *c, const struct diff_result *n,
-                 const struct diff_result *g, unsigned what, const char *tmpl_name)
+                 const struct diff_result *g, unsigned what, const char *tmpl_name, const char *glass_name)
 {
     char dis[160], fl[8];
     diff_disasm(c, dis, sizeof dis);
-    fprintf(f, "DIVERGENCE #%" PRIu64 " (%d-bit, template %s):", index, c->mode, tmpl_name);
+    fprintf(f, "DIVERGENCE #%" PRIu64 " (%d-bit, template %s, %s):", index, c->mode, tmpl_name, glass_name);
     for (int i = 0; i < c->len; i++)
         fprintf(f, " %02x", c->insn[i]);
     fprintf(f, "   %s\n  differs:%s%s%s%s%s%s%s%s   (flags compared: %#" PRIx64 ")\n", dis,

@@ -26,7 +26,8 @@ void diff_disasm(const struct diff_case *c, char *buf, size_t len);
 /* The full report of a divergence: encoding, disassembly, initial state,
  * both outcomes with the differences marked. */
 void diff_report(FILE *f, uint64_t index, const struct diff_case *c, const struct diff_result *native,
-                 const struct diff_result *glass, unsigned what, const char *tmpl_name);
+                 const struct diff_result *glass, unsigned what, const char *tmpl_name,
+                 const char *glass_name);
 
 void diff_disasm_close(void);
 

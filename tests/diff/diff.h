@@ -8,8 +8,12 @@
  *
  * Address space, identical on both sides (all below 2 GiB so that absolute
  * disp32 addressing reaches it, and below 4 GiB for 32-bit code):
- *   DIFF_CODE   one page: 0xCC everywhere except the instruction.  Readable
- *               and executable, not writable.
+ *   DIFF_CODE   one page: 0xCC everywhere except the instruction; read,
+ *               write, execute (the runner writes the instruction through
+ *               the same mapping: through a second, writable alias of the
+ *               page the host CPU sometimes fetched stale bytes).
+ *   DIFF_RO     one page of fixed bytes, read-only, not executable: writes
+ *               there raise #PF (present, write) on both sides.
  *   DIFF_DATA   two pages of random bytes, read/write, where memory operands
  *               and the stack point.
  *   DIFF_GUARD  not mapped: accesses there raise #PF on both sides. */
@@ -20,9 +24,10 @@
 #include <string.h>
 
 #define DIFF_CODE   0x10000000ull
-#define DIFF_DATA   0x10001000ull
+#define DIFF_RO     0x10001000ull
+#define DIFF_DATA   0x10002000ull
 #define DIFF_DATA_SIZE 0x2000u
-#define DIFF_GUARD  0x10003000ull
+#define DIFF_GUARD  0x10004000ull
 #define DIFF_PAGE   0x1000u
 /* Where the instruction sits in the code page: room for branches both ways. */
 #define DIFF_INSN_OFF 0x800u
@@ -59,6 +64,7 @@ struct diff_result {
     uint32_t error_code;
     uint64_t cr2;
     uint32_t status;        /* DIFF_ST_* */
+    int32_t signo, si_code; /* native only: the signal that ended the case */
     uint8_t data[DIFF_DATA_SIZE];
 };
 
@@ -91,6 +97,13 @@ static inline void diff_fill_data(const struct diff_case *c, uint8_t *data)
     }
     for (unsigned p = 0; p < c->npatch; p++)
         memcpy(data + c->patch[p].off, c->patch[p].bytes, c->patch[p].len);
+}
+
+/* The fixed contents of DIFF_RO. */
+static inline void diff_fill_ro(uint8_t *ro)
+{
+    for (unsigned i = 0; i < 0x1000; i++)
+        ro[i] = (uint8_t)(i * 7 + 0x5a);
 }
 
 #endif

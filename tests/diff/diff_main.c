@@ -2,14 +2,20 @@
  * run on the host CPU and on glass's interpreter, compared.
  *
  *   diff-test [--seed N] [--count N] [--mode 32|64] [--template NAME]
- *             [--show N] [--runner PATH] [--native-twice] [--list]
+ *             [--show N] [--runner PATH] [--path step|run|both]
+ *             [--native-twice] [--list]
  *
+ * --path: how glass runs each instruction: interp_step() (decoded afresh,
+ * faults read from cpu->pending), interp_run() (block cache, specialised
+ * handlers, faults delivered through the IDT), or both (default: a case
+ * fails if either diverges).
  * Prints up to --show divergences in full (default 20), a count of
  * divergences per template, and a last line "N passed, N failed" counting
  * instructions; exits 1 if any failed.  --native-twice runs every case
  * natively twice instead (a self-test of the runner: must be deterministic). */
 #include <inttypes.h>
 #include <libgen.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,12 +32,14 @@ struct options {
     int mode, tmpl, show;
     const char *runner;
     int native_twice;
+    int paths;          /* bit 0: step, bit 1: run */
 };
 
 static void usage(void)
 {
     fprintf(stderr, "usage: diff-test [--seed N] [--count N] [--mode 32|64] [--template NAME]\n"
-                    "                 [--show N] [--runner PATH] [--native-twice] [--list]\n");
+                    "                 [--show N] [--runner PATH] [--path step|run|both]\n"
+                    "                 [--native-twice] [--list]\n");
     exit(2);
 }
 
@@ -48,7 +56,7 @@ static uint64_t number(const char *flag, const char *s)
 
 static void parse(int argc, char **argv, struct options *o)
 {
-    *o = (struct options){ .seed = 1, .count = 200000, .tmpl = -1, .show = 20 };
+    *o = (struct options){ .seed = 1, .count = 200000, .tmpl = -1, .show = 20, .paths = 3 };
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
         if (!strcmp(a, "--list")) {
@@ -78,6 +86,12 @@ static void parse(int argc, char **argv, struct options *o)
             o->tmpl = gen_tmpl_find(v);
             if (o->tmpl < 0) {
                 fprintf(stderr, "diff-test: no template '%s' (--list shows them)\n", v);
+                exit(2);
+            }
+        } else if (!strcmp(a, "--path")) {
+            o->paths = !strcmp(v, "step") ? 1 : !strcmp(v, "run") ? 2 : !strcmp(v, "both") ? 3 : 0;
+            if (!o->paths) {
+                fprintf(stderr, "diff-test: --path is step, run or both, not %s\n", v);
                 exit(2);
             }
         } else if (!strcmp(a, "--runner")) {
@@ -117,17 +131,23 @@ int main(int argc, char **argv)
         return 2;
     struct gen g;
     gen_init(&g, o.seed, nat.shm->host_features);
+    if (!(nat.shm->host_features & DIFF_HOST_COMPAT32)) {
+        printf("diff-test: this host cannot run 32-bit user code (far jump to selector 0x23 "
+               "faults): 32-bit cases skipped\n");
+        if (o.mode == 32)
+            return 77;
+    }
     g.only_mode = o.mode;
     g.only_tmpl = o.tmpl;
     struct interp_side *is = o.native_twice ? NULL : interp_side_create();
     if (!o.native_twice && !is)
         return 2;
 
-    static struct diff_result mine[DIFF_BATCH];
+    static struct diff_result mine[2][DIFF_BATCH];
     int nt = gen_tmpl_count();
     uint64_t *tmpl_fail = calloc((size_t)nt, sizeof *tmpl_fail);
     uint64_t *tmpl_runs = calloc((size_t)nt, sizeof *tmpl_runs);
-    uint64_t passed = 0, failed = 0, faults = 0, done = 0;
+    uint64_t passed = 0, failed = 0, faults = 0, done = 0, path_fail[2] = { 0, 0 };
     time_t t0 = time(NULL);
 
     while (done < o.count) {
@@ -137,25 +157,37 @@ int main(int argc, char **argv)
         if (native_run(&nat, n) < 0)
             return 2;
         if (o.native_twice) {
-            memcpy(mine, nat.shm->results, n * sizeof mine[0]);
+            memcpy(mine[0], nat.shm->results, n * sizeof mine[0][0]);
             if (native_run(&nat, n) < 0)
                 return 2;
         } else {
             for (uint32_t i = 0; i < n; i++)
-                interp_side_run(is, &nat.shm->cases[i], &mine[i]);
+                for (int p = 0; p < 2; p++)
+                    if ((o.paths >> p) & 1)
+                        interp_side_run(is, &nat.shm->cases[i], &mine[p][i], p == 1);
         }
         for (uint32_t i = 0; i < n; i++) {
             const struct diff_case *c = &nat.shm->cases[i];
             const struct diff_result *r = &nat.shm->results[i];
-            unsigned what = diff_compare(c, r, &mine[i]);
             tmpl_runs[c->tmpl]++;
             faults += r->vector != DIFF_NO_VECTOR;
-            if (!what) {
+            bool bad = false;
+            for (int p = 0; p < 2; p++) {
+                if (!((o.paths >> p) & 1) || (o.native_twice && p == 1))
+                    continue;
+                unsigned what = diff_compare(c, r, &mine[p][i]);
+                if (!what)
+                    continue;
+                if (failed + bad < (uint64_t)o.show)
+                    diff_report(stdout, done + i, c, r, &mine[p][i], what, gen_tmpl_name(c->tmpl),
+                                o.native_twice ? "native again" : p ? "glass interp_run" : "glass interp_step");
+                bad = true;
+                path_fail[p]++;
+            }
+            if (!bad) {
                 passed++;
                 continue;
             }
-            if (failed < (uint64_t)o.show)
-                diff_report(stdout, done + i, c, r, &mine[i], what, gen_tmpl_name(c->tmpl));
             failed++;
             tmpl_fail[c->tmpl]++;
         }
@@ -164,6 +196,9 @@ int main(int argc, char **argv)
 
     printf("seed %" PRIu64 ": %" PRIu64 " instructions (%" PRIu64 " raised exceptions natively) in %lds,"
            " runner restarts %" PRIu64 "\n", o.seed, done, faults, (long)(time(NULL) - t0), nat.restarts);
+    if (!o.native_twice)
+        printf("  divergences by path: interp_step %" PRIu64 ", interp_run %" PRIu64 "\n", path_fail[0],
+               path_fail[1]);
     for (int t = 0; t < nt; t++)
         if (tmpl_runs[t])
             printf("  %-10s %8" PRIu64 " run %8" PRIu64 " diverged\n", gen_tmpl_name(t), tmpl_runs[t],

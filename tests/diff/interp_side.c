@@ -7,9 +7,14 @@
  * 64-bit Linux gives a user process: CS 0x33 (64-bit) or 0x23 (32-bit),
  * SS/DS/ES 0x2b flat.
  *
- * One instruction runs through interp_step(), which leaves a fault in
- * cpu->pending instead of delivering it, so the vector, error code and CR2
- * are read directly. */
+ * Two ways to run one instruction, both compared with the host:
+ *  - interp_step(): decoded afresh, general handlers; a fault is left in
+ *    cpu->pending, so vector, error code and CR2 are read directly;
+ *  - interp_run() with max_insns = 1: the block cache and its specialised
+ *    handlers, and real exception delivery through an IDT whose vector n
+ *    points at SYS_HANDLERS + 16 n, where a HLT stops the run; the vector
+ *    comes from RIP, the error code and the faulting state from the frame
+ *    on the TSS.RSP0 stack. */
 #include "tests/diff/interp_side.h"
 
 #include <stdio.h>
@@ -26,9 +31,19 @@
 #include "mem/pagewalk.h"
 #include "mem/tlb.h"
 
-#define PT_GPA 0x20000000ull    /* four page-table pages */
+#define PT_GPA 0x20000000ull    /* five page-table pages */
+#define SYS_GPA 0x20200000ull   /* GDT, IDT, TSS, handlers, kernel stack */
+#define SYS_GDT (SYS_GPA + 0x0000)
+#define SYS_IDT (SYS_GPA + 0x1000)
+#define SYS_TSS (SYS_GPA + 0x2000)
+#define SYS_HANDLERS (SYS_GPA + 0x3000)
+#define SYS_STACK_TOP (SYS_GPA + 0x5000)
+#define SYS_SIZE 0x5000u
+#define KERNEL_CS 0x10
+#define TSS_SEL 0x40
 
 struct interp_side {
+    struct interp_cache *cache;
     struct memmap mem;
     struct ept ept;
     struct tlb *tlb;
@@ -49,16 +64,52 @@ static int unexpected_exit(void *opaque, struct vm_exit *e)
 
 static void build_page_tables(struct interp_side *s)
 {
-    uint64_t *pml4 = memmap_host_ptr(&s->mem, PT_GPA, 4 * DIFF_PAGE);
-    uint64_t *pdpt = pml4 + 512, *pd = pml4 + 1024, *pt = pml4 + 1536;
+    uint64_t *pml4 = memmap_host_ptr(&s->mem, PT_GPA, 5 * DIFF_PAGE);
+    uint64_t *pdpt = pml4 + 512, *pd = pml4 + 1024, *pt = pml4 + 1536, *pt_sys = pml4 + 2048;
     const uint64_t up = PTE_P | PTE_RW | PTE_US;
-    memset(pml4, 0, 4 * DIFF_PAGE);
+    memset(pml4, 0, 5 * DIFF_PAGE);
+    pd[(SYS_GPA >> 21) & 511] = (PT_GPA + 4 * DIFF_PAGE) | up;
+    for (uint64_t a = SYS_GPA; a < SYS_GPA + SYS_SIZE; a += DIFF_PAGE)   /* supervisor only */
+        pt_sys[(a >> 12) & 511] = a | PTE_P | PTE_RW | (a == SYS_HANDLERS ? 0 : PTE_XD);
     pml4[0] = (PT_GPA + 1 * DIFF_PAGE) | up;
     pdpt[(DIFF_CODE >> 30) & 511] = (PT_GPA + 2 * DIFF_PAGE) | up;
     pd[(DIFF_CODE >> 21) & 511] = (PT_GPA + 3 * DIFF_PAGE) | up;
-    pt[(DIFF_CODE >> 12) & 511] = DIFF_CODE | PTE_P | PTE_US;
+    pt[(DIFF_CODE >> 12) & 511] = DIFF_CODE | PTE_P | PTE_RW | PTE_US;
+    pt[(DIFF_RO >> 12) & 511] = DIFF_RO | PTE_P | PTE_US | PTE_XD;
     for (uint64_t a = DIFF_DATA; a < DIFF_DATA + DIFF_DATA_SIZE; a += DIFF_PAGE)
         pt[(a >> 12) & 511] = a | PTE_P | PTE_RW | PTE_US | PTE_XD;
+}
+
+/* The system structures Linux has for its user processes, reduced: a GDT
+ * with the same selectors, a 64-bit TSS with RSP0, an IDT of interrupt
+ * gates to one HLT each. */
+static void build_system(struct interp_side *s)
+{
+    uint8_t *sys = memmap_host_ptr(&s->mem, SYS_GPA, SYS_SIZE);
+    memset(sys, 0, SYS_SIZE);
+    uint64_t *gdt = (uint64_t *)(sys + (SYS_GDT - SYS_GPA));
+    gdt[KERNEL_CS >> 3] = 0x00af9b000000ffffull;   /* 64-bit code, DPL 0 */
+    gdt[3] = 0x00cf93000000ffffull;                /* 0x18 data, DPL 0 */
+    gdt[4] = 0x00cffb000000ffffull;                /* 0x23 32-bit code, DPL 3 */
+    gdt[5] = 0x00cff3000000ffffull;                /* 0x2b data, DPL 3 */
+    gdt[6] = 0x00affb000000ffffull;                /* 0x33 64-bit code, DPL 3 */
+    uint64_t tb = SYS_TSS;
+    gdt[TSS_SEL >> 3] = 0x67 | (tb & 0xffffff) << 16 | 0x8bull << 40 | ((tb >> 24) & 0xff) << 56;
+    gdt[(TSS_SEL >> 3) + 1] = tb >> 32;
+    uint64_t rsp0 = SYS_STACK_TOP;
+    memcpy(sys + (SYS_TSS - SYS_GPA) + 4, &rsp0, 8);
+    uint64_t *idt = (uint64_t *)(sys + (SYS_IDT - SYS_GPA));
+    for (int v = 0; v < 256; v++) {
+        uint64_t h = SYS_HANDLERS + 16u * (unsigned)v;
+        idt[2 * v] = (h & 0xffff) | (uint64_t)KERNEL_CS << 16 | 0x8eull << 40 | ((h >> 16) & 0xffff) << 48;
+        idt[2 * v + 1] = h >> 32;
+        sys[SYS_HANDLERS - SYS_GPA + 16u * (unsigned)v] = 0xf4;    /* HLT */
+    }
+    struct x86_cpu *cpu = &s->cpu;
+    cpu->gdtr = (struct x86_dtable){ .base = SYS_GDT, .limit = 0x5f };
+    cpu->idtr = (struct x86_dtable){ .base = SYS_IDT, .limit = 0xfff };
+    cpu->seg[S_TR] = (struct x86_segment){ .base = SYS_TSS, .limit = 0x67, .selector = TSS_SEL,
+                                           .type = 0xb, .present = 1 };
 }
 
 static struct x86_segment flat(uint16_t sel, uint8_t type, uint8_t l, uint8_t db)
@@ -76,9 +127,13 @@ struct interp_side *interp_side_create(void)
     if (rc == 0)
         rc = memmap_add_ram(&s->mem, "code", DIFF_CODE, DIFF_PAGE);
     if (rc == 0)
+        rc = memmap_add_ram(&s->mem, "read-only", DIFF_RO, DIFF_PAGE);
+    if (rc == 0)
         rc = memmap_add_ram(&s->mem, "data", DIFF_DATA, DIFF_DATA_SIZE);
     if (rc == 0)
-        rc = memmap_add_ram(&s->mem, "page tables", PT_GPA, 4 * DIFF_PAGE);
+        rc = memmap_add_ram(&s->mem, "page tables", PT_GPA, 5 * DIFF_PAGE);
+    if (rc == 0)
+        rc = memmap_add_ram(&s->mem, "system", SYS_GPA, SYS_SIZE);
     if (rc == 0)
         rc = ept_build(&s->ept, &s->mem);
     if (rc != 0) {
@@ -90,6 +145,7 @@ struct interp_side *interp_side_create(void)
     s->code = memmap_host_ptr(&s->mem, DIFF_CODE, DIFF_PAGE);
     s->data = memmap_host_ptr(&s->mem, DIFF_DATA, DIFF_DATA_SIZE);
     memset(s->code, 0xcc, DIFF_PAGE);
+    diff_fill_ro(memmap_host_ptr(&s->mem, DIFF_RO, DIFF_PAGE));
     build_page_tables(s);
 
     struct x86_cpu *cpu = &s->cpu;
@@ -109,7 +165,14 @@ struct interp_side *interp_side_create(void)
     cpu->seg[S_FS] = flat(0, 0x3, 0, 1);
     cpu->seg[S_GS] = flat(0, 0x3, 0, 1);
     cpu->cpl = 3;
+    build_system(s);
     x86_tlb_flush(cpu, 1);
+    s->cache = interp_cache_create();
+    if (!s->cache) {
+        interp_side_destroy(s);
+        return NULL;
+    }
+    interp_attach(cpu, s->cache);
     return s;
 }
 
@@ -117,6 +180,10 @@ void interp_side_destroy(struct interp_side *s)
 {
     if (!s)
         return;
+    if (s->cache) {
+        interp_attach(&s->cpu, NULL);
+        interp_cache_destroy(s->cache);
+    }
     if (s->tlb)
         tlb_destroy(s->tlb);
     ept_destroy(&s->ept);
@@ -124,26 +191,32 @@ void interp_side_destroy(struct interp_side *s)
     free(s);
 }
 
-void interp_side_run(struct interp_side *s, const struct diff_case *c, struct diff_result *r)
+/* The state of case c, in the CPU and guest memory. */
+static void load_case(struct interp_side *s, const struct diff_case *c)
 {
     struct x86_cpu *cpu = &s->cpu;
     memset(s->code + DIFF_INSN_OFF, 0xcc, 16);
     memcpy(s->code + DIFF_INSN_OFF, c->insn, c->len);
+    interp_invalidate_phys(s->cache, DIFF_INSN_ADDR, 16);
     diff_fill_data(c, s->data);
 
     memcpy(cpu->gpr, c->gpr, sizeof cpu->gpr);
     cpu->rip = DIFF_INSN_ADDR;
     x86_set_rflags(cpu, c->rflags);
     cpu->seg[S_CS] = c->mode == 64 ? flat(0x33, 0xb, 1, 0) : flat(0x23, 0xb, 0, 1);
+    cpu->seg[S_SS] = flat(0x2b, 0x3, 0, 1);
+    cpu->cpl = 3;
     cpu->cr2 = 0;
     cpu->pending = (struct x86_event){ 0 };
     cpu->interrupt_shadow = 0;
+    cpu->halted = 0;
+    cpu->shutdown = 0;
     s->unexpected_exits = 0;
+}
 
-    r->vector = DIFF_NO_VECTOR;
-    r->error_code = 0;
-    r->cr2 = 0;
-    r->status = DIFF_ST_OK;
+static void step_path(struct interp_side *s, struct diff_result *r)
+{
+    struct x86_cpu *cpu = &s->cpu;
     /* An unfinished REP leaves RIP on the instruction: step again.  A
      * branch out of the code page would fault on the next fetch natively
      * (the runner sees the fault, not the branch): step once more too. */
@@ -163,10 +236,71 @@ void interp_side_run(struct interp_side *s, const struct diff_case *c, struct di
             continue;
         break;
     }
-    if (s->unexpected_exits)
-        r->status = DIFF_ST_UNKNOWN;
     memcpy(r->gpr, cpu->gpr, sizeof r->gpr);
     r->rip = cpu->rip;
     r->rflags = x86_get_rflags(cpu);
+}
+
+static uint64_t sys_read64(struct interp_side *s, uint64_t gpa)
+{
+    uint64_t v = 0;
+    if (gpa >= SYS_GPA && gpa + 8 <= SYS_GPA + SYS_SIZE)
+        memcpy(&v, (uint8_t *)memmap_host_ptr(&s->mem, SYS_GPA, SYS_SIZE) + (gpa - SYS_GPA), 8);
+    return v;
+}
+
+static void run_path(struct interp_side *s, struct diff_result *r)
+{
+    struct x86_cpu *cpu = &s->cpu;
+    struct vm_exit exit;
+    for (int runs = 0; runs < 64 && !cpu->halted; runs++) {
+        interp_run(cpu, &exit, 1);
+        uint64_t rip = cpu->rip;
+        if (cpu->halted || cpu->cpl != 3)
+            break;
+        if (rip == DIFF_INSN_ADDR && runs < 63)
+            continue;
+        if (runs == 0 && (rip < DIFF_CODE || rip >= DIFF_CODE + DIFF_PAGE))
+            continue;
+        break;
+    }
+    memcpy(r->gpr, cpu->gpr, sizeof r->gpr);
+    r->rip = cpu->rip;
+    r->rflags = x86_get_rflags(cpu);
+    if (!cpu->halted)
+        return;
+    /* In a handler: HLT at SYS_HANDLERS + 16 * vector has run. */
+    uint64_t h = cpu->rip - 1 - SYS_HANDLERS;
+    if (cpu->rip - 1 < SYS_HANDLERS || h >= 256 * 16 || h % 16) {
+        r->status = DIFF_ST_UNKNOWN;
+        return;
+    }
+    r->vector = (int32_t)(h / 16);
+    uint64_t sp = cpu->gpr[R_RSP];
+    bool has_error = sp == SYS_STACK_TOP - 48;
+    if (has_error)
+        r->error_code = (uint32_t)sys_read64(s, sp);
+    uint64_t frame = has_error ? sp + 8 : sp;
+    r->rip = sys_read64(s, frame);
+    r->rflags = sys_read64(s, frame + 16);
+    r->gpr[R_RSP] = sys_read64(s, frame + 24);
+    if (r->vector == X86_PF)
+        r->cr2 = cpu->cr2;
+}
+
+void interp_side_run(struct interp_side *s, const struct diff_case *c, struct diff_result *r, bool run)
+{
+    load_case(s, c);
+    r->vector = DIFF_NO_VECTOR;
+    r->error_code = 0;
+    r->cr2 = 0;
+    r->status = DIFF_ST_OK;
+    r->signo = r->si_code = 0;
+    if (run)
+        run_path(s, r);
+    else
+        step_path(s, r);
+    if (s->unexpected_exits)
+        r->status = DIFF_ST_UNKNOWN;
     memcpy(r->data, s->data, DIFF_DATA_SIZE);
 }

@@ -40,5 +40,6 @@ struct diff_cmd {
 #define DIFF_HOST_POPCNT (1u << 3)
 #define DIFF_HOST_CX16   (1u << 4)
 #define DIFF_HOST_LAHF64 (1u << 5)
+#define DIFF_HOST_COMPAT32 (1u << 6) /* 32-bit user code (selector 0x23) runs */
 
 #endif

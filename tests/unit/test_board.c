@@ -196,6 +196,29 @@ START_TEST(serial_file_backend_truncates_and_names_a_bad_path)
 }
 END_TEST
 
+START_TEST(port80_remembers_the_last_code_and_saves_it)
+{
+    struct iobus bus;
+    struct port80 post, copy;
+    iobus_init(&bus);
+    ck_assert_int_eq(port80_init(&post, &bus), 0);
+    iobus_write(&bus, 0x80, 1, 0x12);
+    iobus_write(&bus, 0x80, 1, 0xab);
+    ck_assert_uint_eq(post.last, 0xab);
+    ck_assert_uint_eq(post.writes, 2);
+    ck_assert_uint_eq(iobus_read(&bus, 0x80, 1), 0xab);
+    uint8_t buf[32];
+    size_t n = port80_save(&post, buf, sizeof(buf));
+    ck_assert_uint_eq(n, port80_save(&post, NULL, 0));
+    memset(&copy, 0, sizeof(copy));
+    ck_assert_int_eq(port80_load(&copy, buf, n), 0);
+    ck_assert_uint_eq(copy.last, 0xab);
+    ck_assert_uint_eq(copy.writes, 2);
+    buf[0] = 0;
+    ck_assert_int_lt(port80_load(&copy, buf, n), 0);
+}
+END_TEST
+
 START_TEST(unknown_accelerators_are_refused)
 {
     ck_assert_ptr_null(accel_choose("kvm"));
@@ -303,6 +326,7 @@ int main(void)
     tcase_add_test(tc, io_exits_reach_the_devices_and_debug_exit_stops);
     tcase_add_test(tc, run_loop_stops_as_each_exit_asks);
     tcase_add_test(tc, serial_file_backend_truncates_and_names_a_bad_path);
+    tcase_add_test(tc, port80_remembers_the_last_code_and_saves_it);
     tcase_add_test(tc, unknown_accelerators_are_refused);
     tcase_add_test(tc, tiny_guest_prints_and_exits_through_isa_debug_exit);
     tcase_add_test(tc, cli_hlt_stops_with_status_zero);

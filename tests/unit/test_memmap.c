@@ -173,15 +173,15 @@ START_TEST(test_code_hook)
 {
     hook_calls = 0;
     memmap_set_code_hook(&mm, code_hook, &hook_calls);
-    uint64_t gen = memmap_code_gen(&mm);
+    uint64_t gen = memmap_write_gen(&mm);
     ck_assert(!memmap_is_code(&mm, 0x200123));
     memmap_mark_code(&mm, 0x200123);
     ck_assert(memmap_is_code(&mm, 0x200000));
     ck_assert(memmap_is_code(&mm, 0x200fff));
     ck_assert(!memmap_is_code(&mm, 0x201000));
-    ck_assert_uint_eq(memmap_code_gen(&mm), gen + 1);
+    ck_assert_uint_eq(memmap_write_gen(&mm), gen + 1);
     memmap_mark_code(&mm, 0x200456); /* already marked: no new generation */
-    ck_assert_uint_eq(memmap_code_gen(&mm), gen + 1);
+    ck_assert_uint_eq(memmap_write_gen(&mm), gen + 1);
     memmap_mark_code(&mm, 0xfee00000); /* MMIO cannot hold code: ignored */
     ck_assert(!memmap_is_code(&mm, 0xfee00000));
 
@@ -202,6 +202,39 @@ START_TEST(test_code_hook)
     ck_assert(!memmap_is_code(&mm, 0x200000));
     ck_assert_int_eq(memmap_write(&mm, 0x200000, b, 8), 0);
     ck_assert_int_eq(hook_calls, 1);
+}
+END_TEST
+
+START_TEST(test_dirty_log)
+{
+    uint64_t words = memmap_dirty_words(&mm);
+    uint64_t *bm = calloc(words, sizeof(uint64_t));
+    uint8_t b = 1;
+    ck_assert_int_eq(memmap_dirty_log_sync(&mm, bm), -EINVAL); /* not logging */
+    uint64_t gen = memmap_write_gen(&mm);
+    ck_assert_int_eq(memmap_dirty_log_start(&mm), 0);
+    ck_assert(memmap_dirty_logging(&mm));
+    ck_assert_uint_gt(memmap_write_gen(&mm), gen);
+    ck_assert_int_eq(memmap_dirty_log_sync(&mm, bm), 0);
+
+    /* A DMA write straddling two pages of high RAM dirties both. */
+    uint8_t two[2] = { 1, 2 };
+    ck_assert_int_eq(memmap_write(&mm, 0x300fff, two, 2), 0);
+    ck_assert_int_eq(memmap_write(&mm, 0x5000, &b, 1), 0);
+    ck_assert_int_eq(memmap_read(&mm, 0x8000, &b, 1), 0); /* reads do not */
+    ck_assert_int_eq(memmap_dirty_log_sync(&mm, bm), 3);
+    const struct mem_region *hi = memmap_find(&mm, 0x300000);
+    uint64_t page = (hi->offset + 0x200fff) >> 12;
+    ck_assert((bm[page / 64] >> (page % 64)) & 1);
+    page++;
+    ck_assert((bm[page / 64] >> (page % 64)) & 1);
+    ck_assert(bm[0] & (1ull << 5)); /* low RAM sits at offset 0 */
+    ck_assert(!(bm[0] & (1ull << 8)));
+    /* Sync cleared the log. */
+    ck_assert_int_eq(memmap_dirty_log_sync(&mm, bm), 0);
+    memmap_dirty_log_stop(&mm);
+    ck_assert(!memmap_dirty_logging(&mm));
+    free(bm);
 }
 END_TEST
 
@@ -227,6 +260,7 @@ int main(void)
     tcase_add_test(tc, test_read_write_across_regions);
     tcase_add_test(tc, test_mmio_dispatch);
     tcase_add_test(tc, test_code_hook);
+    tcase_add_test(tc, test_dirty_log);
     tcase_add_test(tc, test_init_destroy_again);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);

@@ -406,6 +406,43 @@ START_TEST(test_code_page_writes)
 }
 END_TEST
 
+static bool page_dirty(const uint64_t *bm, uint64_t gpa)
+{
+    const struct mem_region *r = memmap_find(&mm, gpa);
+    uint64_t page = (r->offset + (gpa - r->gpa)) >> 12;
+    return (bm[page / 64] >> (page % 64)) & 1;
+}
+
+START_TEST(test_dirty_log)
+{
+    paging_on();
+    uint64_t *bm = calloc(memmap_dirty_words(&mm), sizeof(uint64_t));
+    /* A fast write path exists before logging starts... */
+    x86_lin_write(cpu, 0x400000, 4, 1, ACC_WRITE);
+    ck_assert_ptr_nonnull(x86_lin_ptr(cpu, 0x400000, 4, ACC_WRITE));
+    ck_assert_int_eq(memmap_dirty_log_start(&mm), 0);
+    /* ...and is not used once it has: the write is logged. */
+    x86_lin_write(cpu, 0x400000, 4, 2, ACC_WRITE);
+    ck_assert_int_eq(memmap_dirty_log_sync(&mm, bm), 1);
+    ck_assert(page_dirty(bm, 0x200000));
+    /* Reading fills no write entry while logging, so a later write is seen. */
+    x86_lin_read(cpu, 0x401000, 4, ACC_READ);
+    x86_lin_write(cpu, 0x400000, 4, 3, ACC_WRITE); /* again after the sync */
+    x86_lin_write(cpu, 0x401000, 4, 3, ACC_WRITE);
+    ck_assert_int_eq(memmap_dirty_log_sync(&mm, bm), 3); /* + the PTE's page (D bit) */
+    ck_assert(page_dirty(bm, 0x200000));
+    ck_assert(page_dirty(bm, 0x201000));
+    ck_assert(page_dirty(bm, PT));
+    /* A write through the fast path made in this round needs no new bit. */
+    x86_lin_write(cpu, 0x401004, 4, 3, ACC_WRITE);
+    ck_assert_int_eq(memmap_dirty_log_sync(&mm, bm), 1);
+    ck_assert(page_dirty(bm, 0x201000));
+    ck_assert_uint_eq(get32(0x201004), 3);
+    memmap_dirty_log_stop(&mm);
+    free(bm);
+}
+END_TEST
+
 START_TEST(test_fetch_and_ptr)
 {
     paging_on();
@@ -447,6 +484,7 @@ int main(void)
     tcase_add_test(tc, test_page_faults);
     tcase_add_test(tc, test_tlb_invlpg_and_global);
     tcase_add_test(tc, test_code_page_writes);
+    tcase_add_test(tc, test_dirty_log);
     tcase_add_test(tc, test_fetch_and_ptr);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);

@@ -165,7 +165,7 @@ START_TEST(kernel_append_initrd)
     ck_assert_str_eq(o.initrd[0], "a.bin arg1 arg2");
     ck_assert_str_eq(o.initrd[1], "b.bin");
     /* ",," is a literal comma (QEMU's escape). */
-    ck_assert_int_eq(parse(&o, "-initrd", "a,,b.bin,c", NULL), 0);
+    ck_assert_int_eq(parse(&o, "-kernel", "k", "-initrd", "a,,b.bin,c", NULL), 0);
     ck_assert_int_eq(o.ninitrd, 2);
     ck_assert_str_eq(o.initrd[0], "a,b.bin");
     ck_assert_str_eq(o.initrd[1], "c");
@@ -174,6 +174,8 @@ START_TEST(kernel_append_initrd)
     FAILS("-initrd: more than 16 modules", NULL, "-initrd",
           "1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17");
     FAILS("-kernel: missing argument", NULL, "-kernel");
+    FAILS("-append only allowed with -kernel option", NULL, "-append", "x");
+    FAILS("-initrd only allowed with -kernel option", NULL, "-initrd", "m.bin");
     FAILS("-append: missing argument", NULL, "-append");
 }
 END_TEST

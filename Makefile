@@ -39,6 +39,7 @@ GLASS := $(if $(filter build,$(BUILD)),glass,$(BUILD)/glass)
 all: $(GLASS) examples
 
 -include examples/examples.mk
+-include examples/teach/teach.mk
 -include tests/diff/diff.mk
 
 $(BUILD)/%.o: %.c

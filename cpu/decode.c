@@ -294,7 +294,8 @@ static void decode_special(struct x86_insn *in, unsigned special, int bits,
             in->op = X86_OP_UD;
         break;
     case SP_MAP38:
-        /* MOVBE is 0F 38 F0/F1 without F2 (F2 is CRC32, not modelled) */
+        /* MOVBE is 0F 38 F0/F1 without F2 (F2 is CRC32, not modelled);
+         * the rest of the map is already UD */
         if (in->op == X86_OP_MOVBE && last_rep == 0xf2)
             in->op = X86_OP_UD;
         break;
@@ -465,7 +466,7 @@ opcode:
     in->opcode = b;
     desc = *d;
     unsigned special = desc.attr & A_SPECIAL ? desc.arg : SP_NONE;
-    if (in->map >= 2)
+    if (in->map == 2)
         special = SP_MAP38;
 
     if (desc.attr & A_MODRM) {

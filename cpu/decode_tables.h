@@ -63,8 +63,8 @@ enum x86_special {
     SP_GRP7,         /* 0F 01 */
     SP_MOV_CR,       /* 0F 20, 0F 22 */
     SP_MOV_DR,       /* 0F 21, 0F 23 */
-    SP_MAP38,        /* 0F 38 xx */
-    SP_MAP3A,        /* 0F 3A xx */
+    SP_MAP38,        /* 0F 38 xx (the decoder looks at the third byte) */
+    SP_MAP3A,        /* 0F 3A xx: all UD, ModRM + imm8 */
     SP_GRP15,        /* 0F AE */
     SP_F3_ALT,       /* 0F B8, BC, BD: POPCNT, TZCNT, LZCNT with F3 */
     SP_MOVNTI,       /* 0F C3 */

@@ -1,12 +1,28 @@
-/* Specialised handlers for the hottest instruction forms (cpu/exec_fast.c). */
+/* Specialised handlers for the hottest instruction forms, as blocks run
+ * them (struct ic_insn, cpu/interp.h).  Each does what the general handler
+ * of its operation does, for one operand size and form, with what can be
+ * known at decode time resolved then; when its fast path does not apply it
+ * hands the instruction to the general handler (ic_generic) before changing
+ * anything. */
 #ifndef GLASS_CPU_EXEC_FAST_H
 #define GLASS_CPU_EXEC_FAST_H
 
-#include "cpu/exec.h"
+#include <stdbool.h>
 
-/* A specialised handler for this decoded instruction, or NULL for the
- * general one.  Only for 32- and 64-bit code whose RIP cannot wrap within
- * the block (the handlers advance RIP with a plain add). */
-x86_exec_fn exec_fast_select(const struct x86_insn *in);
+#include "cpu/interp.h"
+
+/* The specialised handler for the instruction at e in a block of `mode`
+ * (IC_MODE_*; `tlb`: the CPU has a software TLB), or NULL for the general
+ * one.  e->next_rip and e->target are already set. */
+ic_fn exec_fast_select(const struct ic_insn *e, int mode, bool tlb);
+
+/* A handler that runs e and e + 1 together (a compare and its Jcc), or NULL. */
+ic_fn exec_fast_fuse(const struct ic_insn *e, int mode, bool tlb);
+
+/* The selectors of the files that hold the handlers. */
+ic_fn fast_alu_select(const struct ic_insn *e, int mode, bool tlb);
+ic_fn fast_mem_select(const struct ic_insn *e, int mode, bool tlb);
+ic_fn fast_branch_select(const struct ic_insn *e, int mode, bool tlb);
+ic_fn fast_fused_select(const struct ic_insn *e, int mode, bool tlb);
 
 #endif

@@ -169,6 +169,22 @@ static inline void ix_mem_write(struct x86_cpu *cpu, int seg, uint64_t off, int 
         x86_lin_write(cpu, lin, size, val, ACC_WRITE);
 }
 
+/* Check that `size` bytes at seg:off may be written, raising the fault the
+ * write would (#GP/#SS, #PF), without writing them. */
+static inline void ix_probe_write(struct x86_cpu *cpu, int seg, uint64_t off, int size)
+{
+    uint64_t lin = ix_linear(cpu, seg, off, size, ACC_WRITE);
+    if (ix_tlb(cpu, lin, size, TLB_WRITE))
+        return;
+    /* x86_lin_ptr checks one page: probe the first byte and the last. */
+    x86_lin_ptr(cpu, lin, 1, ACC_WRITE);
+    uint64_t last = lin + (uint64_t)size - 1;
+    if (!x86_long_mode(cpu))
+        last &= 0xffffffffull;
+    if ((last ^ lin) & ~(uint64_t)(GUEST_PAGE_SIZE - 1))
+        x86_lin_ptr(cpu, last, 1, ACC_WRITE);
+}
+
 static inline uint64_t ix_read_rm(struct x86_cpu *cpu, const struct x86_insn *in, int size)
 {
     if (ix_is_mem(in))

@@ -2,7 +2,8 @@
  * SAL/SAR/SHL/SHR, RCL/RCR/ROL/ROR, SHLD, SHRD).
  *
  * The count is masked to 5 bits (6 with a 64-bit operand).  A masked count
- * of 0 changes nothing, flags included.  OF is defined only for 1-bit
+ * of 0 changes no flags, but it is still an instruction with a destination
+ * (see count_zero).  OF is defined only for 1-bit
  * shifts; for other counts glass computes it with the same formula, which
  * is what current Intel parts do. */
 #include "cpu/exec_inline.h"
@@ -18,6 +19,23 @@ static inline unsigned shift_count(const struct x86_cpu *cpu, const struct x86_i
     return c & (in->opsize == 8 ? 0x3f : 0x1f);
 }
 
+/* A masked count of 0 (SDM SAL/SAR/SHL/SHR: "If the count is 0, the flags
+ * are not affected") still performs the operand access, as the hardware
+ * does: a memory destination is read and checked for writing (#PF on a
+ * read-only or absent page) but not written, and a 32-bit register is
+ * written back, which zero-extends it into bits 63:32 (SDM Vol. 1,
+ * 3.4.1.1). */
+static void count_zero(struct x86_cpu *cpu, const struct x86_insn *in)
+{
+    struct rmw r;
+
+    rmw_begin(cpu, in, in->opsize, &r);
+    uint64_t a = rmw_read(cpu, in, &r);
+    if (!r.mem)
+        ix_set_reg(cpu, r.reg, r.size, ix_rex(in), a);
+    cpu->rip = ix_next_rip(cpu, in);
+}
+
 enum shift_kind { SH_SHL, SH_SHR, SH_SAR };
 
 static inline void shift(struct x86_cpu *cpu, const struct x86_insn *in, enum shift_kind k)
@@ -28,7 +46,7 @@ static inline void shift(struct x86_cpu *cpu, const struct x86_insn *in, enum sh
     struct rmw r;
 
     if (c == 0) {
-        cpu->rip = ix_next_rip(cpu, in);
+        count_zero(cpu, in);
         return;
     }
     rmw_begin(cpu, in, size, &r);
@@ -61,7 +79,7 @@ static inline void rotate(struct x86_cpu *cpu, const struct x86_insn *in, enum r
     struct rmw r;
 
     if (c == 0) {
-        cpu->rip = ix_next_rip(cpu, in);
+        count_zero(cpu, in);
         return;
     }
     rmw_begin(cpu, in, size, &r);
@@ -123,7 +141,7 @@ static inline void double_shift(struct x86_cpu *cpu, const struct x86_insn *in, 
     struct rmw r;
 
     if (c == 0) {
-        cpu->rip = ix_next_rip(cpu, in);
+        count_zero(cpu, in);
         return;
     }
     rmw_begin(cpu, in, size, &r);

@@ -109,6 +109,12 @@ void exec_ENTER(struct x86_cpu *cpu, const struct x86_insn *in)
         ix_mem_write(cpu, S_SS, sp, size, frame);
     }
     sp = (sp - alloc) & mask;
+    /* After the pushes, the processor checks that it may write at the final
+     * rSP, so a frame that runs into a read-only or absent page faults (CR2
+     * = the final rSP) with rBP and rSP unchanged, though the pushes are in
+     * memory (what hardware does; the SDM's ENTER pseudo-code leaves the
+     * check out). */
+    ix_probe_write(cpu, S_SS, sp, size);
     /* rBP gets the frame pointer at the operand size; rSP at the stack size. */
     ix_set_reg(cpu, R_RBP, size, true, frame);
     set_sp(cpu, mask, sp);

@@ -3,10 +3,11 @@
  * Between blocks it looks at the world: stop requests, NMI and external
  * interrupts (unless blocked by IF or the interrupt shadow), HLT, the
  * instruction budget, breakpoints.  Then it finds the block at CS:RIP —
- * one TLB lookup for the host pointer, one hash lookup — and runs its
- * handlers in a tight loop, leaving the block as soon as RIP is not the
- * next instruction's (a branch, an unfinished REP) or the cache changed
- * under it (self-modifying code).
+ * one TLB lookup for the host pointer, one hash lookup — and runs it: each
+ * handler returns the next entry to run, and the block's terminator goes
+ * on to the next block by itself (cpu/interp_chain.c) until something needs
+ * the run loop: a system instruction, a pending interrupt or stop, the end
+ * of the budget, an unfinished REP, code changed under the block.
  *
  * Faults longjmp back to interp_run_cache, which delivers them
  * (x86_deliver_pending) and re-enters the loop.  The loop itself lives in
@@ -15,9 +16,11 @@
 #include "cpu/interp.h"
 
 #include <pthread.h>
+#include <stdbool.h>
 #include <string.h>
 
 #include "cpu/exception.h"
+#include "cpu/interp_block.h"
 #include "cpu/mmu.h"
 #include "mem/tlb.h"
 
@@ -137,90 +140,68 @@ static void step_uncached(struct x86_cpu *cpu, struct interp_cache *c)
         interp_cache_count_uncached(c);
 }
 
-/* Run one block's instructions (at most `limit`); false if the block was
- * left early (a branch taken, an unfinished REP, code changed under it). */
-static inline bool run_insns(struct x86_cpu *cpu, const struct interp_cache *c,
-                             const struct ic_block *b, uint64_t limit)
+/* The block mode (IC_MODE_*) of the CPU now: the code size, and whether
+ * the segments are flat so that the specialised handlers may treat an
+ * offset as the linear address (what ix_seg_flat accepts, for CS, DS, ES
+ * and SS at once, and a 32-bit stack). */
+static int block_mode(const struct x86_cpu *cpu, int bits)
 {
-    uint64_t gen = interp_cache_gen(c);
-    const struct ic_insn *e = b->insn, *end = b->insn + (b->n < limit ? b->n : limit);
-    /* insn_count is brought up to date when the block is left; an
-     * instruction that faults is not counted, nor (statistics only) the
-     * ones before it in the block. */
-    do {
-        uint64_t next = cpu->rip + e->in.len;
-        e->fn(cpu, &e->in);
-        if (cpu->rip != next || interp_cache_gen(c) != gen) {
-            cpu->insn_count += (uint64_t)(e - b->insn) + 1;
-            return false;
-        }
-    } while (++e < end);
-    cpu->insn_count += (uint64_t)(e - b->insn);
-    return true;
+    if (bits == 64)
+        return 64 | IC_MODE_FLAT;
+    if (bits != 32)
+        return bits;
+    const struct x86_segment *cs = &cpu->seg[S_CS];
+    if (cs->base || cs->limit != 0xffffffffu || !cpu->seg[S_SS].db)
+        return bits;
+    for (int s = S_ES; s <= S_DS; s++) {
+        const struct x86_segment *d = &cpu->seg[s];
+        if (s == S_CS)
+            continue;
+        if (d->base || d->limit != 0xffffffffu || d->unusable || (d->type & 0xa) != 0x2)
+            return bits;
+    }
+    return 32 | IC_MODE_FLAT;
 }
 
-/* The block after b, if the world allows going on without the checks of
- * run_loop: b ended in a core op (mode, CS, IF, TF unchanged), nothing is
- * pending, the budget is not spent, and the next RIP lies in the same
- * linear page (same mapping: no TLB lookup). */
-static inline struct ic_block *next_block(struct x86_cpu *cpu, struct interp_cache *c,
-                                          struct ic_block *b, uint64_t *lin,
-                                          const uint8_t **host, int bits, uint64_t end_count)
+/* Run at most `limit` instructions of b one at a time, each with its
+ * unfused handler, counting each (for single steps and the end of a
+ * budget); stop where the block is left. */
+static void run_stepwise(struct x86_cpu *cpu, const struct ic_block *b, uint64_t limit)
 {
-    uint64_t nlin;
-
-    if (!b->chain_ok || cpu->env.intr_pending || cpu->env.stop_request || cpu->nmi_pending ||
-        cpu->insn_count >= end_count)
-        return NULL;
-    if (bits == 64) {
-        nlin = cpu->rip;
-    } else {
-        if (cpu->rip > cpu->seg[S_CS].limit)
-            return NULL;
-        nlin = cpu->seg[S_CS].base + cpu->rip;
-        if (!x86_long_mode(cpu))
-            nlin &= 0xffffffffull;
+    const struct ic_insn *e = b->insn, *end = b->insn + b->n;
+    while (limit--) {
+        uint64_t count = cpu->insn_count;
+        const struct ic_insn *next = e->fn1(cpu, e);
+        cpu->insn_count = count + 1;
+        if (!next || next >= end)
+            return;
+        e = next;
     }
-    if ((nlin ^ *lin) & ~0xfffull)
-        return NULL;
-    const uint8_t *nhost = *host - (*lin & 0xfff) + (nlin & 0xfff);
-    *lin = nlin;
-    *host = nhost;
-    for (int i = 0; i < 2; i++)
-        if (b->succ_host[i] == nhost && b->succ[i]->valid)
-            return b->succ[i];
-    uint64_t flushes = c->stats.flushes;
-    struct ic_block *nb = interp_cache_get(c, cpu, nhost, nlin, bits);
-    if (nb && flushes == c->stats.flushes) { /* b is still b: remember the way */
-        b->succ_host[1] = b->succ_host[0];
-        b->succ[1] = b->succ[0];
-        b->succ_host[0] = nhost;
-        b->succ[0] = nb;
-    }
-    return nb;
 }
 
-/* Run from CS:RIP: `limit` instructions (1 when stepping), or block after
- * block while next_block allows. */
-static void run_blocks(struct x86_cpu *cpu, struct interp_cache *c, uint64_t limit,
-                       uint64_t end_count)
+/* Run from CS:RIP: one instruction when stepping, else block after block
+ * for as long as the terminators chain them (cpu/interp_chain.c). */
+static void run_blocks(struct x86_cpu *cpu, struct interp_cache *c, bool one, uint64_t end_count)
 {
     int bits = x86_code_bits(cpu);
     uint64_t lin = code_linear(cpu, bits);
     const uint8_t *host = c ? code_host(cpu, lin) : NULL;
-    struct ic_block *b = host ? interp_cache_get(c, cpu, host, lin, bits) : NULL;
+    struct ic_block *b = host ? interp_cache_get(c, cpu, host, lin, block_mode(cpu, bits)) : NULL;
 
     if (!b) {
         step_uncached(cpu, c);
         return;
     }
-    if (limit == 1) {
-        run_insns(cpu, c, b, 1);
+    uint64_t left = end_count - cpu->insn_count;
+    if (one || left < b->n) {
+        run_stepwise(cpu, b, one ? 1 : left);
         return;
     }
-    do {
-        run_insns(cpu, c, b, end_count - cpu->insn_count);
-    } while ((b = next_block(cpu, c, b, &lin, &host, bits, end_count)) != NULL);
+    c->end_count = end_count;
+    const struct ic_insn *e = b->insn;
+    do
+        e = e->fn(cpu, e);
+    while (e);
 }
 
 static bool at_breakpoint(struct x86_cpu *cpu, struct interp_cache *c)
@@ -294,7 +275,7 @@ static int run_loop(struct x86_cpu *cpu, struct interp_cache *c, struct vm_exit 
         bool stepping = d && d->single_step;
         if (tf || stepping || cpu->interrupt_shadow || (d && d->nbreak)) {
             /* One instruction at a time. */
-            run_blocks(cpu, c, 1, end_count);
+            run_blocks(cpu, c, true, end_count);
             if (cpu->interrupt_shadow)
                 cpu->interrupt_shadow--;
             if (tf)
@@ -303,7 +284,7 @@ static int run_loop(struct x86_cpu *cpu, struct interp_cache *c, struct vm_exit 
                 return stop(cpu, exit, EXIT_GLASS_DEBUG);
             continue;
         }
-        run_blocks(cpu, c, UINT64_MAX, end_count);
+        run_blocks(cpu, c, false, end_count);
         /* STI / MOV SS / POP SS end their block: their shadow covers the
          * next instruction only, which the one-at-a-time path above runs. */
         if (cpu->interrupt_shadow > 1)

@@ -21,26 +21,50 @@
 
 struct interp_cache;
 
-/* One cached instruction: the handler and the decoded instruction. */
+/* One cached instruction as a block runs it.
+ *
+ * A handler (ic_fn) executes the instruction at e — a fused one also the
+ * next — sets cpu->rip to the next instruction or the branch target, and
+ * returns the entry to run next: e + 1 (or e + 2 after a fused pair), or
+ * NULL to leave the block and go back to the run loop.  After the last
+ * instruction comes the block's terminator entry, whose handler chains to
+ * the next block (cpu/interp_chain.c).  A handler that faults longjmps out
+ * (x86_raise) with RIP still at its instruction. */
+struct ic_insn;
+typedef const struct ic_insn *(*ic_fn)(struct x86_cpu *cpu, const struct ic_insn *e);
+
 struct ic_insn {
-    x86_exec_fn fn;
-    struct x86_insn in;
+    ic_fn fn;                   /* as the block runs it (maybe fused) */
+    ic_fn fn1;                  /* this instruction alone (stepping) */
+    struct ic_block *blk;       /* the block it belongs to */
+    uint64_t next_rip;          /* RIP of the next instruction (wrapped) */
+    uint64_t target;            /* relative branches: the target (wrapped) */
+    struct x86_insn in;         /* RIP-relative operands made absolute */
 };
+
+/* What a block's decoding and its handlers assume about the CPU besides
+ * the code bytes: the code size, and whether CS, DS, ES and SS are flat
+ * (base 0, limit 4 GiB, usable, SS 32-bit) so an offset is the linear
+ * address.  Core instructions cannot change either, so a chain of blocks
+ * keeps the mode of its first; the run loop computes it afresh. */
+#define IC_MODE_BITS 0x7f           /* 16, 32 or 64 */
+#define IC_MODE_FLAT 0x80           /* 32-bit flat, or 64-bit */
 
 struct ic_block {
     const uint8_t *host;        /* host pointer of the first byte: the key */
+    uint64_t rip;               /* RIP of the first instruction: the key */
     uint64_t gpa;               /* its guest-physical address */
+    struct interp_cache *cache;
     struct ic_block *hash_next; /* lookup chain */
     struct ic_block *page_next; /* blocks of the same guest page */
-    struct ic_insn *insn;
+    struct ic_insn *insn;       /* n instructions, then the terminator */
     uint16_t n;                 /* instructions */
     uint16_t bytes;             /* bytes of guest code covered */
-    uint8_t bits;               /* code size it was decoded for */
+    uint8_t mode;               /* IC_MODE_*: the key */
     uint8_t valid;
     uint8_t chain_ok;           /* ends in a core op: may go on to the next block */
-    /* The last blocks run after this one within its page: host pointer of
-     * the successor and the block (check ->valid before use). */
-    const uint8_t *succ_host[2];
+    /* The last two blocks run after this one (check ->valid before use). */
+    uint64_t succ_rip[2];
     struct ic_block *succ[2];
 };
 
@@ -57,7 +81,7 @@ struct interp_cache {
     size_t nblocks;
     struct ic_insn *insns;
     size_t ninsns;
-    uint64_t gen;              /* bumped by every invalidation and flush */
+    uint64_t end_count;        /* the run's budget: chain no block past it */
     struct debug_ctl dbg;
     uint64_t resume_lin;       /* breakpoint to step over once on resume */
     int resume_valid;
@@ -71,17 +95,12 @@ void interp_cache_flush(struct interp_cache *c);
 /* Guest code in [gpa, gpa+len) changed: drop the blocks that cover it. */
 void interp_invalidate_phys(struct interp_cache *c, uint64_t gpa, uint64_t len);
 
-/* The block for the code at host pointer `host`, linear address `lin`, of
- * `bits`: from the cache, or decoded now.  NULL when the first instruction
- * crosses the end of the page or the CS limit (the caller then decodes it
- * alone).  May raise #GP (instruction too long). */
+/* The block for the code at host pointer `host` (CS:RIP, linear address
+ * `lin`) in `mode` (IC_MODE_*): from the cache, or decoded now.  NULL when
+ * the first instruction crosses the end of the page or the CS limit (the
+ * caller then decodes it alone).  May raise #GP (instruction too long). */
 struct ic_block *interp_cache_get(struct interp_cache *c, struct x86_cpu *cpu,
-                                  const uint8_t *host, uint64_t lin, int bits);
-/* Bumped by every invalidation (a block being run may have been dropped). */
-static inline uint64_t interp_cache_gen(const struct interp_cache *c)
-{
-    return c->gen;
-}
+                                  const uint8_t *host, uint64_t lin, int mode);
 
 /* Statistics, for the debugger and the tests. */
 void interp_cache_stats(const struct interp_cache *c, struct interp_stats *s);

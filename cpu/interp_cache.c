@@ -1,7 +1,11 @@
 /* The decoded-instruction cache of the interpreter (cpu/interp.h): blocks
- * of decoded instructions keyed by host pointer + code size, a second index
- * by guest-physical page for invalidation, and bump allocation from two
- * arenas that are emptied together when either fills. */
+ * of decoded instructions keyed by host pointer + RIP + mode, a second
+ * index by guest-physical page for invalidation, and bump allocation from
+ * two arenas that are emptied together when either fills.
+ *
+ * RIP is part of the key so that each instruction knows the RIP after it
+ * and its branch target when it is decoded; the same code run at another
+ * RIP (or under another mode) is another block. */
 #include "cpu/interp.h"
 
 #include <stdlib.h>
@@ -9,6 +13,8 @@
 
 #include "cpu/exception.h"
 #include "cpu/exec_fast.h"
+#include "cpu/flags.h"
+#include "cpu/interp_block.h"
 #include "cpu/mmu.h"
 #include "mem/memmap.h"
 
@@ -17,11 +23,10 @@
 #define IC_MAX_BLOCK_INSNS 64
 #define IC_PAGE 4096u
 
-static unsigned host_hash(const uint8_t *host, int bits)
+static unsigned host_hash(const uint8_t *host, uint64_t rip)
 {
-    uintptr_t h = (uintptr_t)host;
+    uintptr_t h = (uintptr_t)host ^ (uintptr_t)(rip << 7);
     h ^= h >> IC_HASH_BITS;
-    h ^= (uintptr_t)bits;
     return (unsigned)(h & ((1u << IC_HASH_BITS) - 1));
 }
 
@@ -37,7 +42,7 @@ struct interp_cache *interp_cache_create(void)
     if (!c)
         return NULL;
     c->blocks = calloc(IC_BLOCKS, sizeof(*c->blocks));
-    c->insns = calloc(IC_INSNS, sizeof(*c->insns));
+    c->insns = calloc(IC_INSNS + IC_BLOCKS, sizeof(*c->insns)); /* + terminators */
     if (!c->blocks || !c->insns) {
         interp_cache_destroy(c);
         return NULL;
@@ -60,13 +65,12 @@ void interp_cache_flush(struct interp_cache *c)
     memset(c->page_hash, 0, sizeof(c->page_hash));
     c->nblocks = 0;
     c->ninsns = 0;
-    c->gen++;
     c->stats.flushes++;
 }
 
 static void unlink_hash(struct interp_cache *c, struct ic_block *b)
 {
-    struct ic_block **pp = &c->hash[host_hash(b->host, b->bits)];
+    struct ic_block **pp = &c->hash[host_hash(b->host, b->rip)];
     while (*pp) {
         if (*pp == b) {
             *pp = b->hash_next;
@@ -89,7 +93,6 @@ void interp_invalidate_phys(struct interp_cache *c, uint64_t gpa, uint64_t len)
                 b->valid = 0;
                 unlink_hash(c, b);
                 *pp = b->page_next;
-                c->gen++;
                 c->stats.invalidations++;
             } else {
                 pp = &b->page_next;
@@ -131,31 +134,46 @@ static bool ends_block_sys(int op)
     }
 }
 
-static struct ic_block *build(struct interp_cache *c, struct x86_cpu *cpu,
-                              const uint8_t *host, uint64_t lin, int bits)
+/* What the block's copy of an instruction can know in advance: the RIP
+ * after it, a relative branch's target, a RIP-relative address. */
+static void resolve(struct ic_insn *e, uint64_t rip, uint64_t code_mask)
 {
+    e->next_rip = (rip + e->in.len) & code_mask;
+    e->target = 0;
+    if (e->in.form == FORM_REL)
+        e->target = (e->next_rip + e->in.imm) & lf_mask(e->in.opsize);
+    if (e->in.mem.rip_rel) {
+        e->in.mem.disp = (int64_t)(e->next_rip + (uint64_t)e->in.mem.disp);
+        e->in.mem.rip_rel = 0;
+    }
+}
+
+static struct ic_block *build(struct interp_cache *c, struct x86_cpu *cpu,
+                              const uint8_t *host, uint64_t lin, int mode)
+{
+    int bits = mode & IC_MODE_BITS;
     size_t avail = IC_PAGE - (lin & (IC_PAGE - 1));
     size_t off = 0;
-    uint64_t gpa = 0;
+    uint64_t gpa = 0, rip = cpu->rip;
+    uint64_t code_mask = bits == 64 ? ~0ull : bits == 32 ? 0xffffffffull : 0xffffull;
     uint32_t pfec;
     struct ic_block *b;
 
-    /* Outside 64-bit mode nothing past the CS limit is decoded. */
+    /* Outside 64-bit mode nothing past the CS limit is decoded, nor, in
+     * 16-bit code, past the 64 KiB where IP wraps. */
     if (bits != 64) {
-        uint64_t room = (uint64_t)cpu->seg[S_CS].limit - cpu->rip + 1;
-        if (cpu->rip > cpu->seg[S_CS].limit)
+        uint64_t room = (uint64_t)cpu->seg[S_CS].limit - rip + 1;
+        if (rip > cpu->seg[S_CS].limit)
             x86_raise(cpu, X86_GP, 0);
+        if (bits == 16 && 0x10000 - rip < room)
+            room = 0x10000 - rip;
         if (room < avail)
             avail = (size_t)room;
     }
-    if (c->nblocks == IC_BLOCKS || c->ninsns + IC_MAX_BLOCK_INSNS > IC_INSNS)
+    if (c->nblocks == IC_BLOCKS || c->ninsns + IC_MAX_BLOCK_INSNS + 1 > IC_INSNS + IC_BLOCKS)
         interp_cache_flush(c);
     if (x86_translate(cpu, lin, ACC_EXEC, &gpa, &pfec) < 0)
         return NULL; /* cannot happen after a successful fetch; be safe */
-
-    /* Specialised handlers add to RIP without wrapping it: not in 16-bit
-     * code, nor where EIP could wrap within this page. */
-    bool fast = bits == 64 || (bits == 32 && cpu->rip < 0xffffe000ull);
 
     b = &c->blocks[c->nblocks];
     b->insn = &c->insns[c->ninsns];
@@ -167,9 +185,8 @@ static struct ic_block *build(struct interp_cache *c, struct x86_cpu *cpu,
             x86_raise(cpu, X86_GP, 0);
         if (len <= 0)
             break; /* crosses the page or the limit: the next block's problem */
-        e->fn = fast ? exec_fast_select(&e->in) : NULL;
-        if (!e->fn)
-            e->fn = x86_exec_table[e->in.op];
+        e->blk = b;
+        resolve(e, (rip + off) & code_mask, code_mask);
         b->n++;
         off += (size_t)len;
         if (ends_block(e->in.op) || off >= avail)
@@ -177,19 +194,34 @@ static struct ic_block *build(struct interp_cache *c, struct x86_cpu *cpu,
     }
     if (b->n == 0)
         return NULL;
+    for (int i = 0; i < b->n; i++) {
+        struct ic_insn *e = &b->insn[i];
+        e->fn1 = exec_fast_select(e, mode, cpu->env.tlb != NULL);
+        if (!e->fn1)
+            e->fn1 = ic_generic;
+        e->fn = e->fn1;
+    }
+    for (int i = 0; i + 1 < b->n; i++) {
+        ic_fn fused = exec_fast_fuse(&b->insn[i], mode, cpu->env.tlb != NULL);
+        if (fused)
+            b->insn[i].fn = fused;
+    }
+    b->insn[b->n] = (struct ic_insn){ .fn = ic_block_end, .blk = b };
     b->host = host;
+    b->rip = rip;
     b->gpa = gpa;
-    b->bits = (uint8_t)bits;
+    b->cache = c;
+    b->mode = (uint8_t)mode;
     b->bytes = (uint16_t)off;
     b->valid = 1;
     b->chain_ok = !ends_block_sys(b->insn[b->n - 1].in.op);
-    b->succ_host[0] = b->succ_host[1] = NULL;
+    b->succ_rip[0] = b->succ_rip[1] = 0;
     b->succ[0] = b->succ[1] = NULL;
     c->nblocks++;
-    c->ninsns += b->n;
+    c->ninsns += (size_t)b->n + 1;
     c->stats.blocks_built++;
 
-    unsigned h = host_hash(host, bits);
+    unsigned h = host_hash(host, rip);
     b->hash_next = c->hash[h];
     c->hash[h] = b;
     unsigned p = page_hash(gpa);
@@ -201,14 +233,14 @@ static struct ic_block *build(struct interp_cache *c, struct x86_cpu *cpu,
 }
 
 struct ic_block *interp_cache_get(struct interp_cache *c, struct x86_cpu *cpu,
-                                  const uint8_t *host, uint64_t lin, int bits)
+                                  const uint8_t *host, uint64_t lin, int mode)
 {
-    for (struct ic_block *b = c->hash[host_hash(host, bits)]; b; b = b->hash_next)
-        if (b->host == host && b->bits == bits)
+    uint64_t rip = cpu->rip;
+    for (struct ic_block *b = c->hash[host_hash(host, rip)]; b; b = b->hash_next)
+        if (b->host == host && b->rip == rip && b->mode == mode)
             return b;
-    return build(c, cpu, host, lin, bits);
+    return build(c, cpu, host, lin, mode);
 }
-
 void interp_cache_stats(const struct interp_cache *c, struct interp_stats *s)
 {
     *s = c->stats;

@@ -15,7 +15,10 @@ static const char *const gpr_name[16] = {
 
 /* Registers and their width that are architectural in the case's mode:
  * compatibility mode has eight 32-bit registers (the upper halves and
- * R8-R15 are undefined after a mode switch). */
+ * R8-R15 are undefined after a mode switch).  With DIFF_ORACLE_ADDR32 the
+ * host's 64-bit equivalent zero-extends its 32-bit results where glass's
+ * compatibility-mode instruction leaves bits 63:32 alone: the low halves
+ * are what both define. */
 static int nregs(const struct diff_case *c) { return c->mode == 64 ? 16 : 8; }
 static uint64_t reg_mask(const struct diff_case *c) { return c->mode == 64 ? ~0ull : 0xffffffffull; }
 
@@ -28,6 +31,13 @@ static uint64_t flags_compared(const struct diff_case *c, const struct diff_resu
     return (c->flag_mask & STATUS_FLAGS) | FLAG_DF;
 }
 
+uint64_t diff_native_rip(const struct diff_case *c, const struct diff_result *n)
+{
+    if (n->vector != DIFF_NO_VECTOR)
+        return n->rip;
+    return n->rip - ((uint64_t)c->nlen - c->len);
+}
+
 unsigned diff_compare(const struct diff_case *c, const struct diff_result *n, const struct diff_result *g)
 {
     unsigned d = 0;
@@ -37,7 +47,7 @@ unsigned diff_compare(const struct diff_case *c, const struct diff_result *n, co
     for (int i = 0; i < nregs(c); i++)
         if (!((ignore >> i) & 1) && ((n->gpr[i] ^ g->gpr[i]) & reg_mask(c)))
             d |= DIFF_D_GPR;
-    if ((n->rip ^ g->rip) & reg_mask(c))
+    if ((diff_native_rip(c, n) ^ g->rip) & reg_mask(c))
         d |= DIFF_D_RIP;
     if ((n->rflags ^ g->rflags) & flags_compared(c, n))
         d |= DIFF_D_FLAGS;
@@ -57,21 +67,21 @@ unsigned diff_compare(const struct diff_case *c, const struct diff_result *n, co
 static csh cs[2];
 static bool cs_ok[2], cs_tried[2];
 
-void diff_disasm(const struct diff_case *c, char *buf, size_t len)
+void diff_disasm(int mode, const uint8_t *bytes, int len, char *buf, size_t buflen)
 {
-    int k = c->mode == 64;
+    int k = mode == 64;
     if (!cs_tried[k]) {
         cs_tried[k] = true;
         cs_ok[k] = cs_open(CS_ARCH_X86, k ? CS_MODE_64 : CS_MODE_32, &cs[k]) == CS_ERR_OK;
     }
     cs_insn *insn = NULL;
-    size_t n = cs_ok[k] ? cs_disasm(cs[k], c->insn, c->len, DIFF_INSN_ADDR, 1, &insn) : 0;
+    size_t n = cs_ok[k] ? cs_disasm(cs[k], bytes, (size_t)len, DIFF_INSN_ADDR, 1, &insn) : 0;
     if (n == 0) {
-        snprintf(buf, len, "(capstone: not an instruction)");
+        snprintf(buf, buflen, "(capstone: not an instruction)");
         return;
     }
-    snprintf(buf, len, "%s %s%s", insn[0].mnemonic, insn[0].op_str,
-             insn[0].size != c->len ? " (capstone length differs)" : "");
+    snprintf(buf, buflen, "%s %s%s", insn[0].mnemonic, insn[0].op_str,
+             insn[0].size != (size_t)len ? " (capstone length differs)" : "");
     cs_free(insn, n);
 }
 
@@ -93,11 +103,14 @@ static void flags_str(uint64_t f, char *buf)
 }
 
 static void print_outcome(FILE *f, const char *who, const struct diff_case *c, const struct diff_result *r,
-                          const struct diff_result *other)
+                          const struct diff_result *other, bool native)
 {
     char fl[8];
     flags_str(r->rflags, fl);
-    fprintf(f, "  %-6s rip=%#" PRIx64 " flags=%s (%#" PRIx64 ")", who, r->rip, fl, r->rflags);
+    fprintf(f, "  %-6s rip=%#" PRIx64, who, r->rip);
+    if (native && diff_native_rip(c, r) != r->rip)
+        fprintf(f, " (%#" PRIx64 " for glass's instruction)", diff_native_rip(c, r));
+    fprintf(f, " flags=%s (%#" PRIx64 ")", fl, r->rflags);
     if (r->status == DIFF_ST_CRASH)
         fprintf(f, " NATIVE RUNNER CRASHED");
     else if (r->status != DIFF_ST_OK)
@@ -122,11 +135,19 @@ void diff_report(FILE *f, uint64_t index, const struct diff_case *c, const struc
                  const struct diff_result *g, unsigned what, const char *tmpl_name, const char *glass_name)
 {
     char dis[160], fl[8];
-    diff_disasm(c, dis, sizeof dis);
+    diff_disasm(c->mode, c->insn, c->len, dis, sizeof dis);
     fprintf(f, "DIVERGENCE #%" PRIu64 " (%d-bit, template %s, %s):", index, c->mode, tmpl_name, glass_name);
     for (int i = 0; i < c->len; i++)
         fprintf(f, " %02x", c->insn[i]);
-    fprintf(f, "   %s\n  differs:%s%s%s%s%s%s%s%s   (flags compared: %#" PRIx64 ")\n", dis,
+    fprintf(f, "   %s\n", dis);
+    if (c->oracle == DIFF_ORACLE_ADDR32) {
+        diff_disasm(c->nmode, c->ninsn, c->nlen, dis, sizeof dis);
+        fprintf(f, "  oracle: the host ran its 64-bit equivalent:");
+        for (int i = 0; i < c->nlen; i++)
+            fprintf(f, " %02x", c->ninsn[i]);
+        fprintf(f, "   %s\n", dis);
+    }
+    fprintf(f, "  differs:%s%s%s%s%s%s%s%s   (flags compared: %#" PRIx64 ")\n",
             what & DIFF_D_GPR ? " registers" : "", what & DIFF_D_RIP ? " rip" : "",
             what & DIFF_D_FLAGS ? " flags" : "", what & DIFF_D_VECTOR ? " exception" : "",
             what & DIFF_D_ERROR ? " error-code" : "", what & DIFF_D_CR2 ? " cr2" : "",
@@ -137,8 +158,8 @@ void diff_report(FILE *f, uint64_t index, const struct diff_case *c, const struc
     for (int i = 0; i < nregs(c); i++)
         fprintf(f, "%s%4s=%016" PRIx64 " %s", i % 4 ? "" : "        ", gpr_name[i], c->gpr[i],
                 i % 4 == 3 ? "\n" : "");
-    print_outcome(f, "native", c, n, g);
-    print_outcome(f, "glass", c, g, n);
+    print_outcome(f, "native", c, n, g, true);
+    print_outcome(f, "glass", c, g, n, false);
     if (what & DIFF_D_MEM) {
         int shown = 0;
         for (unsigned i = 0; i < DIFF_DATA_SIZE && shown < 16; i++) {

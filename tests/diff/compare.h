@@ -20,8 +20,15 @@
 unsigned diff_compare(const struct diff_case *c, const struct diff_result *native,
                       const struct diff_result *glass);
 
-/* "add qword ptr [rax + 8], rbx" (Capstone), into buf. */
-void diff_disasm(const struct diff_case *c, char *buf, size_t len);
+/* The native RIP where glass's would be: with DIFF_ORACLE_ADDR32 the host's
+ * instruction is longer (0x67, SIB), so after it completes (fall through
+ * or a taken branch, whose displacement is the same on both sides) its RIP
+ * is nlen - len further on; at a fault both point at the instruction. */
+uint64_t diff_native_rip(const struct diff_case *c, const struct diff_result *native);
+
+/* "add qword ptr [rax + 8], rbx" (Capstone) for the len bytes of insn run
+ * at DIFF_INSN_ADDR in mode (64 or 32), into buf. */
+void diff_disasm(int mode, const uint8_t *insn, int len, char *buf, size_t buflen);
 
 /* The full report of a divergence: encoding, disassembly, initial state,
  * both outcomes with the differences marked. */

@@ -36,14 +36,22 @@
 #define DIFF_MAX_PATCH 4
 #define DIFF_NO_VECTOR (-1)
 
+/* The oracle of a case: what the host CPU runs for it. */
+#define DIFF_ORACLE_SAME 0      /* insn itself, in the same mode as glass */
+#define DIFF_ORACLE_ADDR32 1    /* a 32-bit case's 64-bit equivalent (gen.c) */
+
 /* One test case: what both sides start from. */
 struct diff_case {
     uint64_t gpr[16];
     uint64_t rflags;
     uint64_t data_seed;     /* DIFF_DATA contents: diff_fill_data() */
-    uint8_t mode;           /* 64 = 64-bit code, 32 = compatibility mode */
+    uint8_t mode;           /* glass: 64 = 64-bit code, 32 = compatibility mode */
     uint8_t len;
-    uint8_t insn[15];
+    uint8_t insn[15];       /* what glass runs */
+    uint8_t oracle;         /* DIFF_ORACLE_* */
+    uint8_t nmode;          /* the host: 64 or 32, */
+    uint8_t nlen;           /* and the nlen bytes of ninsn it runs; for */
+    uint8_t ninsn[15];      /* DIFF_ORACLE_SAME, mode, len and insn */
     uint8_t npatch;
     struct {                /* bytes written over the random data */
         uint16_t off;       /* from DIFF_DATA */

@@ -1,5 +1,7 @@
-# The differential test (tests/diff/): included by the top Makefile.
-#   make check-diff   the CI run: a fixed seed, 200,000 instructions
+# The differential test (tests/diff/, README.md there): included by the top
+# Makefile.
+#   make check-diff   the CI run: a fixed seed, 400,000 instructions, 64-bit
+#                     and 32-bit alternating (200,000 each)
 #   make diff-long    millions: DIFF_SEED=... DIFF_COUNT=... to choose
 #
 # The native runner executes random instructions with signal handlers and
@@ -16,7 +18,7 @@ DIFF_RUNNER_CFLAGS := -std=gnu11 -g -O2 -Wall -Wextra -Werror -D_GNU_SOURCE -I. 
 DIFF_SEED ?= 1
 DIFF_COUNT ?= 5000000
 DIFF_CI_SEED := 20240601
-DIFF_CI_COUNT := 200000
+DIFF_CI_COUNT := 400000
 
 .PHONY: check-diff diff-long
 

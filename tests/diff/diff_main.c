@@ -2,17 +2,22 @@
  * run on the host CPU and on glass's interpreter, compared.
  *
  *   diff-test [--seed N] [--count N] [--mode 32|64] [--template NAME]
- *             [--show N] [--runner PATH] [--path step|run|both]
- *             [--native-twice] [--list]
+ *             [--oracle32 auto|native|addr32] [--show N] [--runner PATH]
+ *             [--path step|run|both] [--native-twice] [--list]
  *
+ * Without --mode, 64-bit and 32-bit (compatibility-mode) cases alternate.
+ * --oracle32: what the host runs for a 32-bit case: the same bytes in a
+ * compatibility-mode segment (native), or the 64-bit equivalent (addr32,
+ * see gen.c); auto (default): native if the host can run 32-bit user code.
  * --path: how glass runs each instruction: interp_step() (decoded afresh,
  * faults read from cpu->pending), interp_run() (block cache, specialised
  * handlers, faults delivered through the IDT), or both (default: a case
  * fails if either diverges).
- * Prints up to --show divergences in full (default 20), a count of
- * divergences per template, and a last line "N passed, N failed" counting
- * instructions; exits 1 if any failed.  --native-twice runs every case
- * natively twice instead (a self-test of the runner: must be deterministic). */
+ * Prints up to --show divergences in full (default 20), a count of cases
+ * and divergences per mode and template, and a last line "N passed, N
+ * failed" counting instructions; exits 1 if any failed.  --native-twice
+ * runs every case natively twice instead (a self-test of the runner: must
+ * be deterministic). */
 #include <inttypes.h>
 #include <libgen.h>
 #include <stdbool.h>
@@ -31,15 +36,17 @@ struct options {
     uint64_t seed, count;
     int mode, tmpl, show;
     const char *runner;
+    const char *tmpl_name;
     int native_twice;
     int paths;          /* bit 0: step, bit 1: run */
+    int oracle32;       /* -1 auto, else DIFF_ORACLE_* */
 };
 
 static void usage(void)
 {
     fprintf(stderr, "usage: diff-test [--seed N] [--count N] [--mode 32|64] [--template NAME]\n"
-                    "                 [--show N] [--runner PATH] [--path step|run|both]\n"
-                    "                 [--native-twice] [--list]\n");
+                    "                 [--oracle32 auto|native|addr32] [--show N] [--runner PATH]\n"
+                    "                 [--path step|run|both] [--native-twice] [--list]\n");
     exit(2);
 }
 
@@ -56,7 +63,7 @@ static uint64_t number(const char *flag, const char *s)
 
 static void parse(int argc, char **argv, struct options *o)
 {
-    *o = (struct options){ .seed = 1, .count = 200000, .tmpl = -1, .show = 20, .paths = 3 };
+    *o = (struct options){ .seed = 1, .count = 200000, .tmpl = -1, .show = 20, .paths = 3, .oracle32 = -1 };
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
         if (!strcmp(a, "--list")) {
@@ -84,6 +91,7 @@ static void parse(int argc, char **argv, struct options *o)
             }
         } else if (!strcmp(a, "--template")) {
             o->tmpl = gen_tmpl_find(v);
+            o->tmpl_name = v;
             if (o->tmpl < 0) {
                 fprintf(stderr, "diff-test: no template '%s' (--list shows them)\n", v);
                 exit(2);
@@ -92,6 +100,13 @@ static void parse(int argc, char **argv, struct options *o)
             o->paths = !strcmp(v, "step") ? 1 : !strcmp(v, "run") ? 2 : !strcmp(v, "both") ? 3 : 0;
             if (!o->paths) {
                 fprintf(stderr, "diff-test: --path is step, run or both, not %s\n", v);
+                exit(2);
+            }
+        } else if (!strcmp(a, "--oracle32")) {
+            o->oracle32 = !strcmp(v, "auto") ? -1 : !strcmp(v, "native") ? DIFF_ORACLE_SAME
+                        : !strcmp(v, "addr32") ? DIFF_ORACLE_ADDR32 : -2;
+            if (o->oracle32 == -2) {
+                fprintf(stderr, "diff-test: --oracle32 is auto, native or addr32, not %s\n", v);
                 exit(2);
             }
         } else if (!strcmp(a, "--runner")) {
@@ -119,6 +134,50 @@ static void runner_path(const struct options *o, char *buf, size_t len)
     snprintf(buf, len, "%s/diff-runner", dirname(self));
 }
 
+static const char *vector_name(int v)
+{
+    static const char *const names[32] = {
+        [0] = "#DE", [1] = "#DB", [3] = "#BP", [4] = "#OF", [5] = "#BR", [6] = "#UD", [7] = "#NM",
+        [8] = "#DF", [10] = "#TS", [11] = "#NP", [12] = "#SS", [13] = "#GP", [14] = "#PF",
+        [16] = "#MF", [17] = "#AC", [18] = "#MC", [19] = "#XM",
+    };
+    return v >= 0 && v < 32 && names[v] ? names[v] : "an exception";
+}
+
+/* Which oracle the 32-bit cases get; 0, or 77 (skip) if the one asked for
+ * cannot be had. */
+static int choose_oracle32(const struct options *o, const struct native *nat, struct gen *g)
+{
+    bool direct = nat->shm->host_features & DIFF_HOST_COMPAT32;
+    if (o->oracle32 == DIFF_ORACLE_SAME && !direct) {
+        printf("diff-test: --oracle32 native: this host cannot run 32-bit user code\n");
+        return 77;
+    }
+    g->oracle32 = o->oracle32 >= 0 ? o->oracle32 : direct ? DIFF_ORACLE_SAME : DIFF_ORACLE_ADDR32;
+    return 0;
+}
+
+static void print_oracle32(const struct native *nat, const struct gen *g, uint64_t n32)
+{
+    const struct diff_shm *shm = nat->shm;
+    if (g->oracle32 == DIFF_ORACLE_SAME) {
+        printf("32-bit: run natively in a compatibility-mode segment (selector 0x23) as the oracle "
+               "(%" PRIu64 " instructions)\n", n32);
+        return;
+    }
+    if (shm->host_features & DIFF_HOST_COMPAT32)
+        printf("32-bit: --oracle32 addr32: using 64-bit addr32 equivalents as the oracle "
+               "(%" PRIu64 " instructions)\n", n32);
+    else if (shm->compat32_vector >= 0)
+        printf("32-bit: native compatibility-mode segment not available on this host (far jump to 0x23 "
+               "raised %s, signal %d); using 64-bit addr32 equivalents as the oracle (%" PRIu64 " instructions)\n",
+               vector_name(shm->compat32_vector), shm->compat32_signo, n32);
+    else
+        printf("32-bit: native compatibility-mode segment not available on this host (a probe at 0x23 "
+               "gave wrong results); using 64-bit addr32 equivalents as the oracle (%" PRIu64 " instructions)\n",
+               n32);
+}
+
 int main(int argc, char **argv)
 {
     struct options o;
@@ -131,23 +190,34 @@ int main(int argc, char **argv)
         return 2;
     struct gen g;
     gen_init(&g, o.seed, nat.shm->host_features);
-    if (!(nat.shm->host_features & DIFF_HOST_COMPAT32)) {
-        printf("diff-test: this host cannot run 32-bit user code (far jump to selector 0x23 "
-               "faults): 32-bit cases skipped\n");
-        if (o.mode == 32)
-            return 77;
+    int rc = choose_oracle32(&o, &nat, &g);
+    if (rc) {
+        native_stop(&nat);
+        return rc;
     }
     g.only_mode = o.mode;
     g.only_tmpl = o.tmpl;
+    if (o.tmpl >= 0) {
+        bool in64 = gen_tmpl_available(&g, o.tmpl, 64), in32 = gen_tmpl_available(&g, o.tmpl, 32);
+        if ((o.mode == 64 && !in64) || (o.mode == 32 && !in32) || (!in64 && !in32)) {
+            printf("diff-test: template %s makes no %s cases on this host%s\n", o.tmpl_name,
+                   o.mode ? (o.mode == 64 ? "64-bit" : "32-bit") : "",
+                   g.oracle32 == DIFF_ORACLE_ADDR32 && o.mode != 64 ? " with the addr32 oracle" : "");
+            native_stop(&nat);
+            return 77;
+        }
+    }
     struct interp_side *is = o.native_twice ? NULL : interp_side_create();
     if (!o.native_twice && !is)
         return 2;
 
     static struct diff_result mine[2][DIFF_BATCH];
     int nt = gen_tmpl_count();
-    uint64_t *tmpl_fail = calloc((size_t)nt, sizeof *tmpl_fail);
-    uint64_t *tmpl_runs = calloc((size_t)nt, sizeof *tmpl_runs);
+    /* [k][t]: k = 0 for 64-bit cases, 1 for 32-bit ones */
+    uint64_t *tmpl_fail = calloc(2 * (size_t)nt, sizeof *tmpl_fail);
+    uint64_t *tmpl_runs = calloc(2 * (size_t)nt, sizeof *tmpl_runs);
     uint64_t passed = 0, failed = 0, faults = 0, done = 0, path_fail[2] = { 0, 0 };
+    uint64_t mode_runs[2] = { 0, 0 }, mode_fail[2] = { 0, 0 };
     time_t t0 = time(NULL);
 
     while (done < o.count) {
@@ -169,7 +239,15 @@ int main(int argc, char **argv)
         for (uint32_t i = 0; i < n; i++) {
             const struct diff_case *c = &nat.shm->cases[i];
             const struct diff_result *r = &nat.shm->results[i];
-            tmpl_runs[c->tmpl]++;
+            struct diff_case same;
+            if (o.native_twice) {   /* both sides ran ninsn: no RIP mapping */
+                same = *c;
+                same.len = same.nlen;
+                c = &same;
+            }
+            int k = c->mode == 32;
+            tmpl_runs[k * nt + c->tmpl]++;
+            mode_runs[k]++;
             faults += r->vector != DIFF_NO_VECTOR;
             bool bad = false;
             for (int p = 0; p < 2; p++) {
@@ -189,7 +267,8 @@ int main(int argc, char **argv)
                 continue;
             }
             failed++;
-            tmpl_fail[c->tmpl]++;
+            mode_fail[k]++;
+            tmpl_fail[k * nt + c->tmpl]++;
         }
         done += n;
     }
@@ -199,10 +278,22 @@ int main(int argc, char **argv)
     if (!o.native_twice)
         printf("  divergences by path: interp_step %" PRIu64 ", interp_run %" PRIu64 "\n", path_fail[0],
                path_fail[1]);
-    for (int t = 0; t < nt; t++)
-        if (tmpl_runs[t])
-            printf("  %-10s %8" PRIu64 " run %8" PRIu64 " diverged\n", gen_tmpl_name(t), tmpl_runs[t],
-                   tmpl_fail[t]);
+    printf("  %-10s %18s %18s\n", "template", "64-bit run/diverged", "32-bit run/diverged");
+    for (int t = 0; t < nt; t++) {
+        if (!tmpl_runs[t] && !tmpl_runs[nt + t])
+            continue;
+        char col[2][32];
+        for (int k = 0; k < 2; k++) {
+            if (tmpl_runs[k * nt + t])
+                snprintf(col[k], sizeof col[k], "%" PRIu64 "/%" PRIu64, tmpl_runs[k * nt + t], tmpl_fail[k * nt + t]);
+            else
+                snprintf(col[k], sizeof col[k], "-");
+        }
+        printf("  %-10s %18s %18s\n", gen_tmpl_name(t), col[0], col[1]);
+    }
+    printf("64-bit: %" PRIu64 " instructions, %" PRIu64 " diverged\n", mode_runs[0], mode_fail[0]);
+    print_oracle32(&nat, &g, mode_runs[1]);
+    printf("32-bit: %" PRIu64 " instructions, %" PRIu64 " diverged\n", mode_runs[1], mode_fail[1]);
     printf("%" PRIu64 " passed, %" PRIu64 " failed\n", passed, failed);
     native_stop(&nat);
     interp_side_destroy(is);

@@ -6,8 +6,11 @@
  * Usage (by tests/diff/native.c only): diff-runner SHM_FD CMD_FD REPLY_FD.
  *
  * Each case: the code page is 0xCC (INT3) everywhere except the
- * instruction, so whichever way it ends (fall through, branch, fault) a
- * signal arrives; the handler copies the registers from the ucontext --
+ * instruction (the case's native encoding, ninsn: glass's own bytes, or
+ * for a 32-bit case on a host without 32-bit user code their 64-bit
+ * equivalent, see gen.c), so whichever way it ends (fall through, branch,
+ * fault) a signal arrives; the handler copies the registers from the
+ * ucontext --
  * the architectural state right after the instruction (INT3 trap, RIP one
  * past the 0xCC) or at the fault (RIP at the instruction) -- and
  * siglongjmps back. */
@@ -86,14 +89,16 @@ static void on_signal(int sig, siginfo_t *si, void *ucv)
     siglongjmp(back, 1);
 }
 
+/* The host runs the case's native encoding (ninsn, in nmode): the glass
+ * instruction itself, or its 64-bit equivalent (DIFF_ORACLE_ADDR32). */
 static void run_once(const struct diff_case *c, struct diff_result *r)
 {
     memset(code_rw + DIFF_INSN_OFF, 0xcc, 16);
-    memcpy(code_rw + DIFF_INSN_OFF, c->insn, c->len);
+    memcpy(code_rw + DIFF_INSN_OFF, c->ninsn, c->nlen);
     diff_fill_data(c, (uint8_t *)(uintptr_t)DIFF_DATA);
     memcpy(ctl->gpr, c->gpr, sizeof ctl->gpr);
     ctl->rflags = c->rflags;
-    if (c->mode == 32) {
+    if (c->nmode == 32) {
         ctl->go = (uint64_t)(uintptr_t)diff_native_go32;
         ctl->far_off = (uint32_t)DIFF_INSN_ADDR;
         ctl->far_sel = USER_CS32;
@@ -162,18 +167,26 @@ static void setup(void)
 }
 
 /* Whether a far jump to the 32-bit user code segment works: not in every
- * virtual machine (a PVM guest kernel, for one, raises #GP on it). */
-static bool compat32_works(void)
+ * virtual machine (a PVM guest kernel, for one, raises #GP on it).  The
+ * probe, XOR EAX, EAX; INC EAX; NOP, must run as 32-bit code (in 64-bit
+ * code 0x40 would be a REX prefix of the NOP, leaving EAX 0) and trap on
+ * the INT3 after it. */
+static bool compat32_works(struct diff_shm *shm)
 {
     static struct diff_case c;
     static struct diff_result r;
-    c.mode = 32;
-    c.len = 1;
-    c.insn[0] = 0x90;
+    static const uint8_t probe[] = { 0x31, 0xc0, 0x40, 0x90 };
+    c.mode = c.nmode = 32;
+    c.len = c.nlen = sizeof probe;
+    memcpy(c.insn, probe, sizeof probe);
+    memcpy(c.ninsn, probe, sizeof probe);
     c.rflags = 0x2;
     c.gpr[4] = DIFF_DATA + 0x100;
     run_case(&c, &r);
-    return r.vector == DIFF_NO_VECTOR && r.rip == DIFF_INSN_ADDR + 1;
+    shm->compat32_vector = r.vector;
+    shm->compat32_signo = r.signo;
+    return r.status == DIFF_ST_OK && r.vector == DIFF_NO_VECTOR && r.rip == DIFF_INSN_ADDR + sizeof probe &&
+           (uint32_t)r.gpr[0] == 1;
 }
 
 static uint32_t host_features(void)
@@ -219,9 +232,10 @@ static int self_test(void)
     for (int round = 0; round < 2; round++) {
         for (unsigned k = 0; k < sizeof insns / sizeof insns[0]; k++) {
             memset(&c, 0, sizeof c);
-            c.mode = 64;
-            c.len = insns[k][0] == 0x90 ? 1 : insns[k][0] == 0x49 ? 4 : 3;
+            c.mode = c.nmode = 64;
+            c.len = c.nlen = insns[k][0] == 0x90 ? 1 : insns[k][0] == 0x49 ? 4 : 3;
             memcpy(c.insn, insns[k], c.len);
+            memcpy(c.ninsn, insns[k], c.len);
             c.rflags = 0x4d3;
             for (int i = 0; i < 16; i++)
                 c.gpr[i] = 0x1111111111111111ull * (uint64_t)i;
@@ -247,7 +261,7 @@ int main(int argc, char **argv)
     if (shm == MAP_FAILED)
         die("mmap shared memory");
     setup();
-    shm->host_features = host_features() | (compat32_works() ? DIFF_HOST_COMPAT32 : 0);
+    shm->host_features = host_features() | (compat32_works(shm) ? DIFF_HOST_COMPAT32 : 0);
     struct diff_cmd cmd;
     while (read_full(cmd_fd, &cmd, sizeof cmd) == 0) {
         for (uint32_t i = cmd.start; i < cmd.count && i < DIFF_BATCH; i++) {

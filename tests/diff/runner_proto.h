@@ -26,6 +26,9 @@ struct diff_ctl {
 struct diff_shm {
     volatile uint32_t progress;     /* index of the case being run */
     uint32_t host_features;         /* DIFF_HOST_* found by the runner */
+    /* The probe for DIFF_HOST_COMPAT32 (a NOP at selector 0x23): its
+     * exception vector (DIFF_NO_VECTOR if it ran) and signal. */
+    int32_t compat32_vector, compat32_signo;
     struct diff_case cases[DIFF_BATCH];
     struct diff_result results[DIFF_BATCH];
 };

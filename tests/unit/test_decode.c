@@ -776,8 +776,9 @@ static uint64_t trunc_rng = 0x2545f4914f6cdd1dull;
 START_TEST(test_truncation)
 {
     static const uint8_t legacy[] = { 0x66, 0x67, 0xf2, 0xf3, 0xf0, 0x2e, 0x65 };
+    long bad = 0;
     for (int bits = 16; bits <= 64; bits *= 2) {
-        for (int i = 0; i < 5000; i++) {
+        for (int i = 0; i < 20000; i++) {
             uint8_t buf[16];
             size_t n = 0;
             for (int k = (int)(trunc_rng % 3); k > 0; k--) {
@@ -797,15 +798,16 @@ START_TEST(test_truncation)
                 memcpy(copy, buf, (size_t)avail);
                 int got = x86_decode(&part, copy, (size_t)avail, bits);
                 free(copy);
-                if (avail < len) {
-                    ck_assert_int_eq(got, X86_DECODE_NEED_MORE);
-                } else {
-                    ck_assert_int_eq(got, len);
-                    ck_assert(memcmp(&full, &part, sizeof(full)) == 0);
+                if (avail < len ? got != X86_DECODE_NEED_MORE
+                                : got != len || memcmp(&full, &part, sizeof(full)) != 0) {
+                    if (++bad <= 10)
+                        fprintf(stderr, "  truncation: %d-bit len %d avail %d got %d\n",
+                                bits, len, avail, got);
                 }
             }
         }
     }
+    ck_assert_int_eq(bad, 0);
 }
 END_TEST
 
@@ -1106,10 +1108,13 @@ START_TEST(test_capstone_mem_operands)
         cs_insn *ci = cs_malloc(h);
         const char *const *pfx = bits == 64 ? prefixes_64 : prefixes_common;
         for (; *pfx; pfx++) {
+            uint8_t pbytes[8];
+            size_t np = parse_hex(*pfx, pbytes, sizeof(pbytes));
             for (int modrm = 0; modrm < 0xc0; modrm++) {
                 for (int sib = 0; sib < 256; sib++) {
                     uint8_t buf[32];
-                    size_t n = parse_hex(*pfx, buf, sizeof(buf));
+                    size_t n = np;
+                    memcpy(buf, pbytes, np);
                     buf[n++] = 0x8b;
                     buf[n++] = (uint8_t)modrm;
                     buf[n++] = (uint8_t)sib;
@@ -1120,15 +1125,21 @@ START_TEST(test_capstone_mem_operands)
                     const uint8_t *code = buf;
                     size_t size = 15;
                     uint64_t addr = 0;
-                    ck_assert_int_gt(len, 0);
-                    ck_assert(cs_disasm_iter(h, &code, &size, &addr, ci));
-                    ck_assert_int_eq(ci->size, len);
+                    /* (no ck_assert in this loop: each one costs a write) */
+                    if (len <= 0 || !cs_disasm_iter(h, &code, &size, &addr, ci) ||
+                        ci->size != len) {
+                        bad++;
+                        continue;
+                    }
                     const cs_x86 *x = &ci->detail->x86;
                     const cs_x86_op *mem = NULL;
                     for (int i = 0; i < x->op_count; i++)
                         if (x->operands[i].type == X86_OP_MEM)
                             mem = &x->operands[i];
-                    ck_assert(mem != NULL);
+                    if (!mem) {
+                        bad++;
+                        continue;
+                    }
                     compared++;
                     const char *base = in.mem.rip_rel ? (in.addrsize == 8 ? "rip" : "eip")
                                                       : gpr_name(in.mem.base, in.addrsize);

@@ -4,18 +4,20 @@
  * part's errata workarounds to glass.  Family 6 model 1 stepping 0.  The
  * feature bits are exactly what the interpreter implements; notably absent
  * for now: x87 FPU, MMX, SSE*, FXSR, XSAVE (x87/SSE come later), VME, MCE/
- * MCA, MTRR, PSE-36, x2APIC, PCID, SMEP/SMAP, RDRAND.  APIC is off until the
- * local APIC device exists (flip CPUID_1_EDX_APIC into leaf1_edx then).
+ * MCA, MTRR, PSE-36, x2APIC, PCID, SMEP/SMAP, RDRAND.  Every vCPU has a
+ * local APIC (devices/lapic.c) with the TSC-deadline timer; CPUID.1
+ * EBX[31:24] is the vCPU's initial APIC ID (x86_cpuid_cpu).
  * Leaf 0x40000000 carries the hypervisor signature "glass".
  * A leaf beyond the maximum returns zeros (real Intel parts repeat the
  * highest basic leaf instead). */
 #include "cpu/cpuid.h"
+#include "cpu/x86_cpu.h"
 
 #include <string.h>
 
 static const uint32_t leaf1_ecx = CPUID_1_ECX_CX16 | CPUID_1_ECX_MOVBE
-    | CPUID_1_ECX_POPCNT | CPUID_1_ECX_HYPERVISOR;
-static const uint32_t leaf1_edx = CPUID_1_EDX_DE | CPUID_1_EDX_PSE | CPUID_1_EDX_TSC
+    | CPUID_1_ECX_POPCNT | CPUID_1_ECX_HYPERVISOR | CPUID_1_ECX_TSC_DEADLINE;
+static const uint32_t leaf1_edx = CPUID_1_EDX_APIC | CPUID_1_EDX_DE | CPUID_1_EDX_PSE | CPUID_1_EDX_TSC
     | CPUID_1_EDX_MSR | CPUID_1_EDX_PAE | CPUID_1_EDX_CX8 | CPUID_1_EDX_SEP
     | CPUID_1_EDX_PGE | CPUID_1_EDX_CMOV | CPUID_1_EDX_PAT | CPUID_1_EDX_CLFSH;
 /* BMI1 is set for TZCNT; ANDN/BEXTR/BLS* (VEX-encoded) are not decoded yet. */
@@ -86,4 +88,11 @@ void x86_cpuid(uint32_t leaf, uint32_t subleaf, uint32_t out[4])
     default:
         break;
     }
+}
+
+void x86_cpuid_cpu(const struct x86_cpu *cpu, uint32_t leaf, uint32_t subleaf, uint32_t out[4])
+{
+    x86_cpuid(leaf, subleaf, out);
+    if (leaf == 1)
+        out[1] = (out[1] & 0x00ffffffu) | (cpu->apic_id << 24);
 }

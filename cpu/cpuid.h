@@ -45,7 +45,16 @@
 #define CPUID_81_EDX_RDTSCP (1u << 27)
 #define CPUID_81_EDX_LM    (1u << 29)
 
+#ifndef CPUID_1_ECX_TSC_DEADLINE
+#define CPUID_1_ECX_TSC_DEADLINE (1u << 24)
+#endif
+
 /* The four registers of leaf/subleaf: out[0..3] = EAX, EBX, ECX, EDX. */
 void x86_cpuid(uint32_t leaf, uint32_t subleaf, uint32_t out[4]);
+/* The same as CPUID executed on cpu: leaf 1 carries its initial APIC ID in
+ * EBX[31:24] (cpu->apic_id). */
+struct x86_cpu;
+void x86_cpuid_cpu(const struct x86_cpu *cpu, uint32_t leaf, uint32_t subleaf,
+                   uint32_t out[4]);
 
 #endif

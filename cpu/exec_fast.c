@@ -27,6 +27,11 @@ ic_fn exec_fast_select(const struct ic_insn *e, int mode, bool tlb)
     return fast_branch_select(e, mode, tlb);
 }
 
+ic_fn exec_fast_chain(const struct ic_insn *e, int mode, bool tlb)
+{
+    return fast_branch_chain(e, mode, tlb);
+}
+
 ic_fn exec_fast_fuse(const struct ic_insn *e, int mode, bool tlb)
 {
     return fast_fused_select(e, mode, tlb);

@@ -16,6 +16,10 @@
  * one.  e->next_rip and e->target are already set. */
 ic_fn exec_fast_select(const struct ic_insn *e, int mode, bool tlb);
 
+/* The handler of a block-ending branch as a block runs it: one that goes
+ * straight on to the next block (ic_goto), or NULL. */
+ic_fn exec_fast_chain(const struct ic_insn *e, int mode, bool tlb);
+
 /* A handler that runs e and e + 1 together (a compare and its Jcc), or NULL. */
 ic_fn exec_fast_fuse(const struct ic_insn *e, int mode, bool tlb);
 
@@ -23,6 +27,7 @@ ic_fn exec_fast_fuse(const struct ic_insn *e, int mode, bool tlb);
 ic_fn fast_alu_select(const struct ic_insn *e, int mode, bool tlb);
 ic_fn fast_mem_select(const struct ic_insn *e, int mode, bool tlb);
 ic_fn fast_branch_select(const struct ic_insn *e, int mode, bool tlb);
+ic_fn fast_branch_chain(const struct ic_insn *e, int mode, bool tlb);
 ic_fn fast_fused_select(const struct ic_insn *e, int mode, bool tlb);
 
 #endif

@@ -51,13 +51,30 @@ FX_INLINE bool fx_near_ok(int size, uint64_t t)
 FX_HANDLER(fast_JCC)
 {
     cpu->rip = lf_cond(cpu, e->in.cond) ? e->target : e->next_rip;
-    return e + 1;
+    return ic_go(cpu, e + 1);
 }
 
 FX_HANDLER(fast_JMP)
 {
     cpu->rip = e->target;
-    return e + 1;
+    return ic_go(cpu, e + 1);
+}
+
+/* As a block runs them: on to the next block directly (ic_goto). */
+FX_HANDLER(chain_JCC)
+{
+    if (lf_cond(cpu, e->in.cond)) {
+        cpu->rip = e->target;
+        return ic_goto(cpu, e, 0);
+    }
+    cpu->rip = e->next_rip;
+    return ic_goto(cpu, e, 1);
+}
+
+FX_HANDLER(chain_JMP)
+{
+    cpu->rip = e->target;
+    return ic_goto(cpu, e, 0);
 }
 
 #define DEF_STACK(SZ) \
@@ -66,7 +83,14 @@ FX_HANDLER(fast_JMP)
         if (!fx_push(cpu, SZ, e->next_rip)) \
             return ic_generic(cpu, e); \
         cpu->rip = e->target; \
-        return e + 1; \
+        return ic_go(cpu, e + 1); \
+    } \
+    FX_HANDLER(chain_CALL_##SZ) \
+    { \
+        if (!fx_push(cpu, SZ, e->next_rip)) \
+            return ic_generic(cpu, e); \
+        cpu->rip = e->target; \
+        return ic_goto(cpu, e, 0); \
     } \
     FX_HANDLER(fast_CALL_r_##SZ) \
     { \
@@ -74,7 +98,7 @@ FX_HANDLER(fast_JMP)
         if (!fx_near_ok(SZ, t) || !fx_push(cpu, SZ, e->next_rip)) \
             return ic_generic(cpu, e); \
         cpu->rip = t; \
-        return e + 1; \
+        return ic_go(cpu, e + 1); \
     } \
     FX_HANDLER(fast_JMP_r_##SZ) \
     { \
@@ -82,7 +106,7 @@ FX_HANDLER(fast_JMP)
         if (!fx_near_ok(SZ, t)) \
             return ic_generic(cpu, e); \
         cpu->rip = t; \
-        return e + 1; \
+        return ic_go(cpu, e + 1); \
     } \
     /* RET and RET imm16 */ \
     FX_HANDLER(fast_RET_##SZ) \
@@ -93,7 +117,7 @@ FX_HANDLER(fast_JMP)
         fx_set_sp(cpu, SZ, cpu->gpr[R_RSP] + SZ + \
                   (e->in.form == FORM_IMM ? e->in.imm & 0xffff : 0)); \
         cpu->rip = t; \
-        return e + 1; \
+        return ic_go(cpu, e + 1); \
     } \
     FX_HANDLER(fast_PUSH_r_##SZ) \
     { \
@@ -157,4 +181,19 @@ ic_fn fast_branch_select(const struct ic_insn *e, int mode, bool tlb)
     default:
         return NULL;
     }
+}
+
+ic_fn fast_branch_chain(const struct ic_insn *e, int mode, bool tlb)
+{
+    ic_fn fn = fast_branch_select(e, mode, tlb);
+
+    if (fn == fast_JCC)
+        return chain_JCC;
+    if (fn == fast_JMP)
+        return chain_JMP;
+    if (fn == fast_CALL_4)
+        return chain_CALL_4;
+    if (fn == fast_CALL_8)
+        return chain_CALL_8;
+    return NULL;
 }

@@ -272,6 +272,27 @@ FX_INLINE bool fx_cond(int op, int cc, int size, uint64_t a, uint64_t b, uint64_
     }
 }
 
+/* The flags CF ZF SF OF after `op` computed res from a and b, as the index
+ * of lf_cond_mask (cpu/flags.h): no branches, for the fused Jcc. */
+FX_INLINE unsigned fx_flags_index(int op, int size, uint64_t a, uint64_t b, uint64_t res)
+{
+    unsigned cf, of;
+    switch (op) {
+    case FX_ADD:
+        cf = res < a;
+        of = lf_sign((a ^ res) & (b ^ res), size);
+        break;
+    case FX_SUB: case FX_CMP:
+        cf = a < b;
+        of = lf_sign((a ^ b) & (a ^ res), size);
+        break;
+    default:
+        cf = of = 0;
+        break;
+    }
+    return cf | (res == 0) << 1 | lf_sign(res, size) << 2 | of << 3;
+}
+
 /* --- branches --- */
 
 /* Whether the relative branch at e may take its precomputed target without

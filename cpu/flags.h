@@ -101,6 +101,26 @@ static inline bool lf_cond_from_rflags(uint64_t f, int cc)
     return (cc & 1) ? !r : r;
 }
 
+/* The flags that decide every condition but P/NP, as a 4-bit index:
+ * CF = bit 0, ZF = bit 1, SF = bit 2, OF = bit 3. */
+#define LF_IDX_CF 1u
+#define LF_IDX_ZF 2u
+#define LF_IDX_SF 4u
+#define LF_IDX_OF 8u
+
+/* Bit i set when condition cc (not P/NP) holds for the flags of index i. */
+static inline uint16_t lf_cond_mask(int cc)
+{
+    uint16_t m = 0;
+    for (unsigned i = 0; i < 16; i++) {
+        uint64_t f = ((i & LF_IDX_CF) ? FL_CF : 0) | ((i & LF_IDX_ZF) ? FL_ZF : 0) |
+                     ((i & LF_IDX_SF) ? FL_SF : 0) | ((i & LF_IDX_OF) ? FL_OF : 0);
+        if (lf_cond_from_rflags(f, cc))
+            m |= (uint16_t)(1u << i);
+    }
+    return m;
+}
+
 /* x86_cond, inline for the handlers: the common cases straight from the
  * recorded operands, the rest from the computed flags. */
 static inline bool lf_cond(struct x86_cpu *cpu, int cc)

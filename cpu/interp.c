@@ -163,19 +163,29 @@ static int block_mode(const struct x86_cpu *cpu, int bits)
     return 32 | IC_MODE_FLAT;
 }
 
+/* The handler after the one instruction run_stepwise runs: stop there. */
+static const struct ic_insn *stop_here(struct x86_cpu *cpu, const struct ic_insn *e)
+{
+    (void)cpu;
+    return e;
+}
+
 /* Run at most `limit` instructions of b one at a time, each with its
  * unfused handler, counting each (for single steps and the end of a
- * budget); stop where the block is left. */
+ * budget); stop where the block is left.  Each runs from a copy followed
+ * by a stop entry, so that a threaded handler goes no further. */
 static void run_stepwise(struct x86_cpu *cpu, const struct ic_block *b, uint64_t limit)
 {
-    const struct ic_insn *e = b->insn, *end = b->insn + b->n;
-    while (limit--) {
+    struct ic_insn step[2];
+
+    for (const struct ic_insn *e = b->insn; limit-- && e < b->insn + b->n; e++) {
         uint64_t count = cpu->insn_count;
-        const struct ic_insn *next = e->fn1(cpu, e);
+        step[0] = *e;
+        step[1] = (struct ic_insn){ .fn = stop_here, .blk = e->blk, .idx = b->n };
+        const struct ic_insn *next = e->fn1(cpu, &step[0]);
         cpu->insn_count = count + 1;
-        if (!next || next >= end)
-            return;
-        e = next;
+        if (next != &step[1] || cpu->rip != e->next_rip)
+            return; /* left the block, or a branch */
     }
 }
 
@@ -198,6 +208,7 @@ static void run_blocks(struct x86_cpu *cpu, struct interp_cache *c, bool one, ui
         return;
     }
     c->end_count = end_count;
+    c->stack_limit = ic_stack_pointer() - IC_STACK_ALLOWANCE;
     const struct ic_insn *e = b->insn;
     do
         e = e->fn(cpu, e);

@@ -25,8 +25,9 @@ struct interp_cache;
  *
  * A handler (ic_fn) executes the instruction at e — a fused one also the
  * next — sets cpu->rip to the next instruction or the branch target, and
- * returns the entry to run next: e + 1 (or e + 2 after a fused pair), or
- * NULL to leave the block and go back to the run loop.  After the last
+ * goes on to the entry to run next: e + 1 (e + 2 after a fused pair) or
+ * the first of the next block, or returns NULL to go back to the run loop
+ * (how it goes on: ic_go in cpu/interp_block.h).  After the last
  * instruction comes the block's terminator entry, whose handler chains to
  * the next block (cpu/interp_chain.c).  A handler that faults longjmps out
  * (x86_raise) with RIP still at its instruction. */
@@ -39,6 +40,8 @@ struct ic_insn {
     struct ic_block *blk;       /* the block it belongs to */
     uint64_t next_rip;          /* RIP of the next instruction (wrapped) */
     uint64_t target;            /* relative branches: the target (wrapped) */
+    uint16_t cc_mask;           /* Jcc: lf_cond_mask(cond) */
+    uint8_t idx;                /* its index in the block */
     struct x86_insn in;         /* RIP-relative operands made absolute */
 };
 
@@ -63,9 +66,16 @@ struct ic_block {
     uint8_t mode;               /* IC_MODE_*: the key */
     uint8_t valid;
     uint8_t chain_ok;           /* ends in a core op: may go on to the next block */
-    /* The last two blocks run after this one (check ->valid before use). */
+    /* Blocks run after this one (check ->valid before use), by their RIP.
+     * A block ending in a Jcc keeps its target in slot 0 and the
+     * fall-through in slot 1, one ending in JMP or CALL its target in
+     * slot 0 (succ_fixed); others keep the last two.  succ_direct: the
+     * successor is in the same page of a flat block, so CS:RIP names it
+     * whenever this block runs and it is valid (cpu/interp_chain.c). */
     uint64_t succ_rip[2];
     struct ic_block *succ[2];
+    uint8_t succ_direct[2];
+    uint8_t succ_fixed;
 };
 
 /* Private to cpu/interp*.c; here so the run loop can inline its lookups. */
@@ -82,6 +92,7 @@ struct interp_cache {
     struct ic_insn *insns;
     size_t ninsns;
     uint64_t end_count;        /* the run's budget: chain no block past it */
+    uintptr_t stack_limit;     /* the chain's stack guard (interp_block.h) */
     struct debug_ctl dbg;
     uint64_t resume_lin;       /* breakpoint to step over once on resume */
     int resume_valid;

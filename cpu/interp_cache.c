@@ -140,11 +140,39 @@ static void resolve(struct ic_insn *e, uint64_t rip, uint64_t code_mask)
 {
     e->next_rip = (rip + e->in.len) & code_mask;
     e->target = 0;
+    e->cc_mask = e->in.op == X86_OP_JCC ? lf_cond_mask(e->in.cond) : 0;
     if (e->in.form == FORM_REL)
         e->target = (e->next_rip + e->in.imm) & lf_mask(e->in.opsize);
     if (e->in.mem.rip_rel) {
         e->in.mem.disp = (int64_t)(e->next_rip + (uint64_t)e->in.mem.disp);
         e->in.mem.rip_rel = 0;
+    }
+}
+
+/* The successor slots of a new block (struct ic_block). */
+static void init_succ(struct ic_block *b)
+{
+    const struct ic_insn *last = &b->insn[b->n - 1];
+
+    b->succ[0] = b->succ[1] = NULL;
+    b->succ_direct[0] = b->succ_direct[1] = 0;
+    b->succ_rip[0] = b->succ_rip[1] = 0;
+    b->succ_fixed = 0;
+    if (last->in.form != FORM_REL)
+        return;
+    switch (last->in.op) {
+    case X86_OP_JCC:
+        b->succ_rip[0] = last->target;
+        b->succ_rip[1] = last->next_rip;
+        b->succ_fixed = 1;
+        break;
+    case X86_OP_JMP:
+    case X86_OP_CALL:
+        b->succ_rip[0] = b->succ_rip[1] = last->target;
+        b->succ_fixed = 1;
+        break;
+    default:
+        break;
     }
 }
 
@@ -186,6 +214,7 @@ static struct ic_block *build(struct interp_cache *c, struct x86_cpu *cpu,
         if (len <= 0)
             break; /* crosses the page or the limit: the next block's problem */
         e->blk = b;
+        e->idx = (uint8_t)b->n;
         resolve(e, (rip + off) & code_mask, code_mask);
         b->n++;
         off += (size_t)len;
@@ -194,15 +223,18 @@ static struct ic_block *build(struct interp_cache *c, struct x86_cpu *cpu,
     }
     if (b->n == 0)
         return NULL;
+    bool tlb = cpu->env.tlb != NULL;
     for (int i = 0; i < b->n; i++) {
         struct ic_insn *e = &b->insn[i];
-        e->fn1 = exec_fast_select(e, mode, cpu->env.tlb != NULL);
+        e->fn1 = exec_fast_select(e, mode, tlb);
         if (!e->fn1)
             e->fn1 = ic_generic;
-        e->fn = e->fn1;
+        e->fn = exec_fast_chain(e, mode, tlb);
+        if (!e->fn)
+            e->fn = e->fn1;
     }
     for (int i = 0; i + 1 < b->n; i++) {
-        ic_fn fused = exec_fast_fuse(&b->insn[i], mode, cpu->env.tlb != NULL);
+        ic_fn fused = exec_fast_fuse(&b->insn[i], mode, tlb);
         if (fused)
             b->insn[i].fn = fused;
     }
@@ -215,8 +247,7 @@ static struct ic_block *build(struct interp_cache *c, struct x86_cpu *cpu,
     b->bytes = (uint16_t)off;
     b->valid = 1;
     b->chain_ok = !ends_block_sys(b->insn[b->n - 1].in.op);
-    b->succ_rip[0] = b->succ_rip[1] = 0;
-    b->succ[0] = b->succ[1] = NULL;
+    init_succ(b);
     c->nblocks++;
     c->ninsns += (size_t)b->n + 1;
     c->stats.blocks_built++;

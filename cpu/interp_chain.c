@@ -6,9 +6,12 @@
  * (which cannot change the mode, CS, IF or TF: those end the chain), no
  * interrupt or stop is pending, and the run's budget has room for the whole
  * next block; so an endless loop still looks at interrupts once a block.
- * Each block remembers its last two successors by RIP; a successor is used
- * when it is still valid and its code is still what CS:RIP names: in the
- * same linear page as this block (same mapping), or found through the TLB. */
+ * Each block remembers two successors by RIP; a successor is used when it
+ * is still valid and its code is still what CS:RIP names: in the same
+ * linear page as this block (same mapping), or found through the TLB.  In a
+ * flat block (CS base 0) a successor in the same page is always what
+ * CS:RIP names, since the block itself is: such a link is direct, and the
+ * branch handlers follow it themselves (ic_goto). */
 #include "cpu/interp_block.h"
 
 #include "cpu/exec.h"
@@ -18,9 +21,9 @@
 static const struct ic_insn *leave_after(struct x86_cpu *cpu, const struct ic_insn *e)
 {
     const struct ic_block *b = e->blk;
-    if (e == &b->insn[b->n - 1] && b->valid)
-        return e + 1; /* a jump from the last instruction: the terminator chains */
-    cpu->insn_count += (uint64_t)(e - b->insn) + 1;
+    if (e->idx == b->n - 1 && b->valid)
+        return ic_go(cpu, e + 1); /* a jump from the last instruction: the terminator chains */
+    cpu->insn_count += (uint64_t)e->idx + 1;
     return NULL;
 }
 
@@ -28,7 +31,7 @@ const struct ic_insn *ic_generic(struct x86_cpu *cpu, const struct ic_insn *e)
 {
     x86_exec_table[e->in.op](cpu, &e->in);
     if (__builtin_expect(cpu->rip == e->next_rip && e->blk->valid, 1))
-        return e + 1;
+        return ic_go(cpu, e + 1);
     return leave_after(cpu, e);
 }
 
@@ -72,6 +75,29 @@ static inline bool succ_ok(struct x86_cpu *cpu, const struct ic_block *b, const 
     return code_host_near(cpu, b, blin, nlin) == nb->host;
 }
 
+/* Remember nb as the successor of b at rip. */
+static void link_succ(struct ic_block *b, struct ic_block *nb, uint64_t rip)
+{
+    int slot;
+    if (b->succ_fixed) {
+        if (rip == b->succ_rip[0])
+            slot = 0;
+        else if (rip == b->succ_rip[1])
+            slot = 1;
+        else
+            return; /* a branch handled by its general handler went elsewhere */
+    } else {
+        b->succ_rip[1] = b->succ_rip[0];
+        b->succ[1] = b->succ[0];
+        b->succ_direct[1] = b->succ_direct[0];
+        slot = 0;
+    }
+    b->succ_rip[slot] = rip;
+    b->succ[slot] = nb;
+    b->succ_direct[slot] = (b->mode & IC_MODE_FLAT) && b->chain_ok &&
+                           ((rip ^ b->rip) & GUEST_PAGE_MASK) == 0;
+}
+
 /* No remembered successor fits: look the block up (or build it) and
  * remember it. */
 static const struct ic_insn *chain_lookup(struct x86_cpu *cpu, struct ic_block *b)
@@ -91,34 +117,32 @@ static const struct ic_insn *chain_lookup(struct x86_cpu *cpu, struct ic_block *
     struct ic_block *nb = interp_cache_get(c, cpu, host, nlin, mode);
     if (!nb)
         return NULL;
-    if (flushes == c->stats.flushes) { /* b is still b: remember the way */
-        b->succ_rip[1] = b->succ_rip[0];
-        b->succ[1] = b->succ[0];
-        b->succ_rip[0] = rip;
-        b->succ[0] = nb;
-    }
+    if (flushes == c->stats.flushes) /* b is still b: remember the way */
+        link_succ(b, nb, rip);
     if (cpu->insn_count + nb->n > c->end_count)
         return NULL;
-    return nb->insn;
+    return ic_go(cpu, nb->insn);
 }
 
 const struct ic_insn *ic_block_end(struct x86_cpu *cpu, const struct ic_insn *e)
 {
     struct ic_block *b = e->blk, *nb;
     uint64_t rip = cpu->rip;
+    int i;
 
     cpu->insn_count += b->n;
-    if (!b->chain_ok || (cpu->env.intr_pending | cpu->env.stop_request | cpu->nmi_pending))
+    if (!b->chain_ok || ic_pending(cpu) || ic_stack_deep(b->cache))
         return NULL;
     if (rip == b->succ_rip[0] && b->succ[0])
-        nb = b->succ[0];
+        i = 0;
     else if (rip == b->succ_rip[1] && b->succ[1])
-        nb = b->succ[1];
+        i = 1;
     else
         return chain_lookup(cpu, b);
-    if (!succ_ok(cpu, b, nb))
+    nb = b->succ[i];
+    if (!(b->succ_direct[i] ? nb->valid : succ_ok(cpu, b, nb)))
         return chain_lookup(cpu, b);
     if (cpu->insn_count + nb->n > b->cache->end_count)
         return NULL;
-    return nb->insn;
+    return ic_go(cpu, nb->insn);
 }

@@ -39,7 +39,7 @@ static bool pat_valid(uint64_t pat)
 
 static const uint64_t phys_mask = (1ull << GLASS_PHYS_ADDR_BITS) - 1;
 
-int x86_msr_read(struct x86_cpu *cpu, uint32_t index, uint64_t *val)
+static int msr_read_arch(struct x86_cpu *cpu, uint32_t index, uint64_t *val)
 {
     struct x86_msrs *m = &cpu->msr;
     switch (index) {
@@ -86,7 +86,7 @@ static int write_efer(struct x86_cpu *cpu, uint64_t val)
     return 0;
 }
 
-int x86_msr_write(struct x86_cpu *cpu, uint32_t index, uint64_t val)
+static int msr_write_arch(struct x86_cpu *cpu, uint32_t index, uint64_t val)
 {
     struct x86_msrs *m = &cpu->msr;
     switch (index) {
@@ -162,4 +162,30 @@ int x86_msr_write(struct x86_cpu *cpu, uint32_t index, uint64_t val)
     default:
         return -1;
     }
+}
+
+/* The local APIC owns IA32_APIC_BASE's effect and IA32_TSC_DEADLINE: the
+ * board's hook (env.msr_hook) answers reads first and hears every write
+ * cpu/msr.c accepted, so the checks of reserved bits stay here, in one
+ * place, and the LAPIC sees only legal values. */
+int x86_msr_read(struct x86_cpu *cpu, uint32_t index, uint64_t *val)
+{
+    if (cpu->env.msr_hook) {
+        int r = cpu->env.msr_hook(cpu->env.opaque, index, val, 0);
+        if (r <= 0)
+            return r;
+    }
+    return msr_read_arch(cpu, index, val);
+}
+
+int x86_msr_write(struct x86_cpu *cpu, uint32_t index, uint64_t val)
+{
+    if (msr_write_arch(cpu, index, val) < 0)
+        return -1;
+    if (cpu->env.msr_hook) {
+        uint64_t v = index == MSR_IA32_APIC_BASE ? cpu->msr.apic_base : val;
+        if (cpu->env.msr_hook(cpu->env.opaque, index, &v, 1) < 0)
+            return -1;
+    }
+    return 0;
 }

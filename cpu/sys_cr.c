@@ -75,6 +75,9 @@ int x86_set_cr8(struct x86_cpu *cpu, uint64_t val)
     if (val & ~0xfull)
         return -1;
     cpu->cr8 = val;
+    /* CR8 is the local APIC's TPR[7:4] (SDM 10.8.6.1): the LAPIC holds it. */
+    if (cpu->env.cr8_hook)
+        cpu->env.cr8_hook(cpu->env.opaque, &val, 1);
     return 0;
 }
 
@@ -121,7 +124,11 @@ void exec_MOV_FROM_CR(struct x86_cpu *cpu, const struct x86_insn *in)
     case 2: val = cpu->cr2; break;
     case 3: val = cpu->cr3; break;
     case 4: val = cpu->cr4; break;
-    case 8: val = cpu->cr8; break;
+    case 8:
+        val = cpu->cr8;
+        if (cpu->env.cr8_hook)  /* the LAPIC's TPR may have been written by MMIO */
+            cpu->env.cr8_hook(cpu->env.opaque, &val, 0);
+        break;
     }
     x86_set_reg(cpu, in->rm, cr_op_size(cpu), false, val);
     cpu->rip = x86_next_rip(cpu, in);

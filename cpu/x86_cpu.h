@@ -199,6 +199,13 @@ struct x86_cpu_env {
      * vCPU must stop; the interpreter polls it between instructions. */
     volatile int intr_pending;
     volatile int stop_request;
+    /* The local APIC's share of the CPU (NULL: no LAPIC).  msr_hook sees
+     * RDMSR before cpu/msr.c and WRMSR after cpu/msr.c accepted the value;
+     * it returns 0 (handled: for a read *val is the value), 1 (not mine:
+     * cpu/msr.c's answer stands) or -1 (#GP).  cr8_hook is MOV to/from CR8
+     * (the TPR's bits 7:4, SDM 10.8.6.1): write passes *val, read fills it. */
+    int (*msr_hook)(void *opaque, uint32_t msr, uint64_t *val, int write);
+    void (*cr8_hook)(void *opaque, uint64_t *val, int write);
 };
 
 struct x86_cpu {
@@ -222,6 +229,8 @@ struct x86_cpu {
     uint8_t nmi_blocked;            /* between NMI delivery and IRET */
     uint8_t shutdown;               /* triple fault happened */
     uint8_t cpl;                    /* current privilege level, cached */
+    uint32_t apic_id;               /* initial APIC ID (CPUID.1 EBX[31:24]),
+                                       set by machine/ per vCPU; kept by INIT */
     struct x86_event pending;       /* event being / to be delivered */
 
     struct x86_lazy_flags lazy;     /* interpreter only; see x86_get_rflags */

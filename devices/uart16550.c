@@ -91,6 +91,11 @@ static void update_irq(struct uart16550 *u)
     }
 }
 
+/* Input is pulled from the backend only when the guest can see it: when it
+ * reads RBR, LSR or IIR, or when received-data interrupts are enabled.
+ * Bytes typed (or piped) before the guest set the UART up therefore wait
+ * in the backend, and the FIFO resets of its initialisation cannot drop
+ * them. */
 static void pull_input(struct uart16550 *u)
 {
     if (u->mcr & UART_MCR_LOOP || !u->rx)
@@ -199,7 +204,9 @@ uint8_t uart_read(struct uart16550 *u, int reg)
 {
     uint8_t val = 0;
     bool dlab = u->lcr & UART_LCR_DLAB;
-    pull_input(u);
+    if ((reg & 7) == UART_LSR || (reg & 7) == UART_IIR || ((reg & 7) == UART_RBR && !dlab) ||
+        (u->ier & UART_IER_ERBFI))
+        pull_input(u);
     switch (reg & 7) {
     case UART_RBR:
         if (dlab) {
@@ -287,7 +294,8 @@ void uart_write(struct uart16550 *u, int reg, uint8_t val)
         u->scr = val;
         break;
     }
-    pull_input(u);
+    if (u->ier & UART_IER_ERBFI)
+        pull_input(u);
     update_irq(u);
 }
 

@@ -5,6 +5,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "cpu/interp.h"
 #include "machine/board.h"
 
 /* The interpreter lives in cpu/interp_accel.c.  Weak so that the board
@@ -82,4 +83,16 @@ const struct accel_ops *accel_choose(const char *requested)
         fprintf(stderr, "glass: -accel %s: unknown accelerator (known: kvm, bt, interp, auto)\n",
                 requested);
     return NULL;
+}
+
+/* The run loop interleaves vCPUs in slices (machine/smp.c); accel_ops.run
+ * has no instruction budget, so for the interpreter the board calls its
+ * budgeted entry directly (what interp_accel_run does with no limit).
+ * Accelerators that run on their own threads (KVM) ignore the budget. */
+int accel_run_slice(const struct accel_ops *a, struct vcpu *v, struct vm_exit *exit,
+                    uint64_t max_insns)
+{
+    if (&accel_interp && a == &accel_interp && v->accel_state)
+        return interp_run_cache(&v->cpu, v->accel_state, exit, max_insns);
+    return a->run(v, exit);
 }

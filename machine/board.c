@@ -1,14 +1,19 @@
-/* The PC board: builds the machine from the options and runs it. */
+/* The PC board: builds the machine from the options, answers the exits of
+ * its vCPUs, resets it.  The run loop is machine/smp.c. */
 #include "machine/board.h"
 
 #include <errno.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
 #include <inttypes.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "cpu/cpuid.h"
 #include "cpu/x86_cpu.h"
+#include "machine/firmware.h"
 #include "machine/loader.h"
 #include "mem/tlb.h"
 
@@ -25,23 +30,15 @@ void machine_request_stop(struct machine *m, int status)
     }
     for (int i = 0; i < m->nvcpus; i++)
         m->vcpu[i].cpu.env.stop_request = 1;
-}
-
-static void guest_debug_exit(void *opaque, int status)
-{
-    machine_request_stop(opaque, status);
-}
-
-static void serial_quit(void *opaque)
-{
-    machine_request_stop(opaque, 0);
+    board_wake(m);  /* the run loop may be asleep (all vCPUs halted) */
 }
 
 /* SIGINT/SIGTERM/SIGHUP: the first stops the machine cleanly (terminal
  * restored, output flushed); a second one, if the vCPU does not stop,
  * kills glass the default way after restoring the terminal. */
 static struct machine *signal_machine;
-static volatile sig_atomic_t signal_seen;
+volatile sig_atomic_t board_signal_seen;
+#define signal_seen board_signal_seen
 
 static void stop_on_signal(int sig)
 {
@@ -76,6 +73,7 @@ int machine_handle_exit(void *opaque, struct vm_exit *e)
     struct vcpu *v = opaque;
     struct machine *m = v->m;
     e->vcpu = (uint32_t)v->index;
+    m->running = v->index;      /* whose LAPIC the page at 0xfee00000 is */
     switch (e->reason) {
     case EXIT_IO_INSTRUCTION:
         if (e->io.in)
@@ -95,6 +93,9 @@ int machine_handle_exit(void *opaque, struct vm_exit *e)
     default:
         break;
     }
+    /* A device may have raised or lowered a request, an EOI or a TPR write
+     * may have unblocked one. */
+    board_update_intr(m);
     /* Logged after the device answered, so an IN shows the value read. */
     exit_log_push(&m->exits, e);
     return m->stop ? -1 : 0;
@@ -128,13 +129,18 @@ static int build_memory(struct machine *m)
     }
     uint64_t below_4g = ram < PC_PCI_HOLE ? ram : PC_PCI_HOLE;
     if (add_ram(m, "ram-low", 0, PC_LOW_RAM_END) < 0 ||
-        /* VGA window, option ROMs, BIOS: RAM until those devices exist. */
+        /* VGA text buffer, option ROMs, BIOS tables: plain RAM. */
         add_ram(m, "legacy-hole", PC_LOW_RAM_END, PC_HOLE_END - PC_LOW_RAM_END) < 0)
         return -1;
     if (below_4g > PC_HOLE_END && add_ram(m, "ram", PC_HOLE_END, below_4g - PC_HOLE_END) < 0)
         return -1;
     if (ram > below_4g && add_ram(m, "ram-above-4g", PC_HIGH_RAM_BASE, ram - below_4g) < 0)
         return -1;
+    err = board_irq_map_mmio(m);
+    if (err < 0) {
+        fprintf(stderr, "glass: memory map: cannot add the APIC pages: %s\n", strerror(-err));
+        return -1;
+    }
     err = ept_build(&m->ept, &m->mem);
     if (err < 0) {
         fprintf(stderr, "glass: cannot build the EPT: %s\n", strerror(-err));
@@ -143,58 +149,14 @@ static int build_memory(struct machine *m)
     return 0;
 }
 
-static int build_devices(struct machine *m)
-{
-    const struct options *opt = m->opt;
-    iobus_init(&m->io);
-    if (port80_init(&m->post, &m->io) < 0)
-        return -1;
-
-    if (opt->serial != SERIAL_NONE) {
-        m->serial = serial_backend_open(opt->serial, opt->serial_path);
-        if (!m->serial)
-            return -1;
-        serial_backend_set_notify(m->serial, NULL, serial_quit, m);
-        uart_init(&m->com1, UART_COM1_BASE);
-        uart_set_backend(&m->com1, serial_backend_write, serial_backend_read, m->serial);
-        /* INTR is not wired: the PIC arrives in the next version. */
-        if (uart_attach(&m->com1, &m->io) < 0)
-            return -1;
-        m->has_com1 = true;
-    }
-
-    if (opt->debug_exit) {
-        int err = debug_exit_init(&m->debug_exit, &m->io, opt->debug_exit_port,
-                                  opt->debug_exit_size, guest_debug_exit, m);
-        if (err < 0) {
-            fprintf(stderr, "glass: -device isa-debug-exit,iobase=0x%x,iosize=0x%x: %s\n",
-                    opt->debug_exit_port, opt->debug_exit_size,
-                    err == -EEXIST ? "ports already taken by another device" : strerror(-err));
-            return -1;
-        }
-    }
-    return 0;
-}
-
-static void vcpu_wire(struct machine *m, struct vcpu *v)
-{
-    struct x86_cpu_env *env = &v->cpu.env;
-    env->mem = &m->mem;
-    env->ept = &m->ept;
-    env->exit = machine_handle_exit;
-    env->intr_ack = NULL;   /* no interrupt controller yet */
-    env->opaque = v;
-}
-
 static int build_vcpus(struct machine *m)
 {
-    m->nvcpus = 1;  /* -smp > 1 waits for the LAPIC (options_parse says so) */
     for (int i = 0; i < m->nvcpus; i++) {
         struct vcpu *v = &m->vcpu[i];
         v->index = i;
         v->m = m;
-        x86_cpu_reset(&v->cpu);
-        vcpu_wire(m, v);
+        board_vcpu_wire(m, v);
+        board_vcpu_power_on(m, i);
         v->cpu.env.tlb = tlb_create(&m->mem);
         if (!v->cpu.env.tlb) {
             fprintf(stderr, "glass: out of memory for the TLB of vCPU %d\n", i);
@@ -204,9 +166,29 @@ static int build_vcpus(struct machine *m)
     return 0;
 }
 
+/* The BSP gets the guest; the APs wait for SIPI (board_vcpu_power_on). */
 static int load_guest(struct machine *m)
 {
-    return loader_load(&m->mem, &m->vcpu[0].cpu, m->opt) < 0 ? -1 : 0;
+    uint32_t id[4];
+    x86_cpuid(1, 0, id);
+    int ndisks = 0;
+    for (int i = 0; i < MAX_DRIVES; i++)
+        ndisks += m->opt->drive[i].file != NULL;
+    struct firmware_config fw = {
+        .ncpus = m->nvcpus,
+        .cpu_signature = id[0],
+        .cpu_features_edx = id[3],
+        .ioapic_id = (uint8_t)m->nvcpus,    /* as board_irq_init gives the IOAPIC */
+        .ram_size = m->opt->ram_size,
+        .nhard_disks = ndisks,
+    };
+    if (firmware_build(&m->mem, &fw) < 0)
+        return -1;
+    if (loader_load(&m->mem, &m->vcpu[0].cpu, m->opt) < 0)
+        return -1;
+    m->vcpu[0].cpu.apic_id = lapic_apic_id(&m->lapic[0]);
+    m->vcpu[0].cpu.msr.apic_base = lapic_apic_base(&m->lapic[0]);
+    return 0;
 }
 
 static int start_accel(struct machine *m)
@@ -237,12 +219,15 @@ struct machine *machine_create(const struct options *opt)
     }
     m->opt = opt;
     m->mem.fd = -1;
+    m->running = -1;
+    m->nvcpus = opt->smp < 1 ? 1 : opt->smp > MAX_VCPUS ? MAX_VCPUS : opt->smp;
+    m->wake_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
     exit_log_clear(&m->exits);
     /* The accelerator first: a bad -accel is reported before anything
      * else is opened. */
     m->accel = accel_choose(opt->accel);
-    if (!m->accel || build_memory(m) < 0 || build_devices(m) < 0 || build_vcpus(m) < 0 ||
-        load_guest(m) < 0 || start_accel(m) < 0) {
+    if (!m->accel || build_memory(m) < 0 || board_devices_create(m) < 0 ||
+        build_vcpus(m) < 0 || load_guest(m) < 0 || start_accel(m) < 0) {
         machine_destroy(m);
         return NULL;
     }
@@ -266,6 +251,9 @@ void machine_destroy(struct machine *m)
     if (m->accel && m->accel->destroy)
         m->accel->destroy(m);
     serial_backend_close(m->serial);
+    board_devices_destroy(m);
+    if (m->wake_fd >= 0)
+        close(m->wake_fd);
     ept_destroy(&m->ept);
     memmap_destroy(&m->mem);
     free(m);
@@ -273,18 +261,14 @@ void machine_destroy(struct machine *m)
 
 int machine_reset(struct machine *m)
 {
-    if (m->has_com1)
-        uart_reset(&m->com1);
+    board_devices_reset(m);
     for (int i = 0; i < m->nvcpus; i++) {
-        struct vcpu *v = &m->vcpu[i];
-        struct x86_cpu_env env = v->cpu.env;
-        x86_cpu_reset(&v->cpu);    /* keeps env (cpu/reset.c) */
-        v->cpu.env = env;
-        v->cpu.env.stop_request = 0;
-        v->cpu.env.intr_pending = 0;
-        if (env.tlb)
-            tlb_flush_all(env.tlb);
+        board_vcpu_power_on(m, i);
+        m->vcpu[i].cpu.env.intr_pending = 0;
+        if (m->vcpu[i].cpu.env.tlb)
+            tlb_flush_all(m->vcpu[i].cpu.env.tlb);
     }
+    m->reset_pending = 0;
     if (load_guest(m) < 0)
         return -1;
     for (int i = 0; i < m->nvcpus; i++)
@@ -292,115 +276,4 @@ int machine_reset(struct machine *m)
             m->accel->state_in(&m->vcpu[i]);
     m->reboots++;
     return 0;
-}
-
-/* --- the run loop --- */
-
-/* "CS:RIP" with the width of the current code size. */
-static const char *cs_rip(const struct x86_cpu *cpu, char *buf, size_t len)
-{
-    int bits = x86_code_bits(cpu);
-    snprintf(buf, len, "%04x:%0*" PRIx64, cpu->seg[S_CS].selector, bits / 4, cpu->rip);
-    return buf;
-}
-
-static void print_registers(struct x86_cpu *cpu)
-{
-    static const char *const gpr[16] = {
-        "rax", "rcx", "rdx", "rbx", "rsp", "rbp", "rsi", "rdi",
-        "r8", "r9", "r10", "r11", "r12", "r13", "r14", "r15",
-    };
-    static const char *const sreg[S_COUNT] = { "es", "cs", "ss", "ds", "fs", "gs", "ldtr", "tr" };
-    for (int i = 0; i < 16; i++)
-        fprintf(stderr, "  %-3s %016" PRIx64 "%s", gpr[i], cpu->gpr[i], i % 4 == 3 ? "\n" : "");
-    fprintf(stderr, "  rip %016" PRIx64 "  rflags %08" PRIx64 "  cpl %u\n",
-            cpu->rip, x86_get_rflags(cpu), cpu->cpl);
-    for (int s = 0; s < S_COUNT; s++)
-        fprintf(stderr, "  %-4s %04x base %016" PRIx64 " limit %08x type %x s %u dpl %u p %u "
-                "db %u l %u g %u\n", sreg[s], cpu->seg[s].selector, cpu->seg[s].base,
-                cpu->seg[s].limit, cpu->seg[s].type, cpu->seg[s].s, cpu->seg[s].dpl,
-                cpu->seg[s].present, cpu->seg[s].db, cpu->seg[s].l, cpu->seg[s].g);
-    fprintf(stderr, "  cr0 %08" PRIx64 " cr2 %016" PRIx64 " cr3 %016" PRIx64 " cr4 %08" PRIx64
-            " efer %" PRIx64 "\n", cpu->cr0, cpu->cr2, cpu->cr3, cpu->cr4, cpu->efer);
-    fprintf(stderr, "  gdtr %016" PRIx64 "/%04x idtr %016" PRIx64 "/%04x\n",
-            cpu->gdtr.base, cpu->gdtr.limit, cpu->idtr.base, cpu->idtr.limit);
-}
-
-enum run_verdict { RUN_CONTINUE, RUN_STOP };
-
-/* What to do after accel->run returned with *exit. */
-static enum run_verdict act_on_exit(struct machine *m, struct vcpu *v, int rc,
-                                    const struct vm_exit *exit)
-{
-    struct x86_cpu *cpu = &v->cpu;
-    char where[40];
-    if (m->stop)
-        return RUN_STOP;    /* isa-debug-exit, Ctrl-A x, signal */
-    if (rc < 0 || exit->reason == EXIT_GLASS_INTERNAL_ERROR) {
-        fprintf(stderr, "glass: internal error in accelerator %s at %s: %s\n", m->accel->name,
-                cs_rip(cpu, where, sizeof(where)),
-                exit->reason == EXIT_GLASS_INTERNAL_ERROR && exit->error.message
-                    ? exit->error.message : "(no message)");
-        print_registers(cpu);
-        m->exit_status = 1;
-        return RUN_STOP;
-    }
-    switch (exit->reason) {
-    case EXIT_HLT:
-        if (!(x86_get_rflags(cpu) & FL_IF))
-            fprintf(stderr, "glass: vCPU %d halted with interrupts disabled at %s, "
-                    "nothing can wake it; stopping\n", v->index, cs_rip(cpu, where, sizeof(where)));
-        else
-            fprintf(stderr, "glass: vCPU %d halted at %s waiting for an interrupt, but this "
-                    "machine has no interrupt controller yet, so none can come; stopping\n",
-                    v->index, cs_rip(cpu, where, sizeof(where)));
-        m->exit_status = 0;
-        return RUN_STOP;
-    case EXIT_TRIPLE_FAULT:
-        fprintf(stderr, "glass: triple fault at %s\n", cs_rip(cpu, where, sizeof(where)));
-        if (m->opt->no_reboot) {
-            m->exit_status = 0;     /* as QEMU with -no-reboot */
-            return RUN_STOP;
-        }
-        fprintf(stderr, "glass: rebooting (use -no-reboot to stop instead)\n");
-        if (machine_reset(m) < 0) {
-            m->exit_status = 1;
-            return RUN_STOP;
-        }
-        return RUN_CONTINUE;
-    case EXIT_GLASS_STOP:
-        m->exit_status = 0;
-        return RUN_STOP;
-    case EXIT_GLASS_DEBUG:
-        return RUN_CONTINUE;    /* no debugger attached yet */
-    default:
-        fprintf(stderr, "glass: accelerator %s stopped with exit %s (%u) at %s, which the "
-                "board does not handle\n", m->accel->name, vm_exit_reason_name(exit->reason),
-                exit->reason, cs_rip(cpu, where, sizeof(where)));
-        print_registers(cpu);
-        m->exit_status = 1;
-        return RUN_STOP;
-    }
-}
-
-int machine_run(struct machine *m)
-{
-    struct vcpu *v = &m->vcpu[0];
-    for (;;) {
-        if (m->stop)
-            break;
-        struct vm_exit exit;
-        memset(&exit, 0, sizeof(exit));
-        int rc = m->accel->run(v, &exit);
-        if (m->accel->state_out)
-            m->accel->state_out(v);
-        exit.vcpu = (uint32_t)v->index;
-        if (exit.reason != EXIT_IO_INSTRUCTION && exit.reason != EXIT_EPT_VIOLATION)
-            exit_log_push(&m->exits, &exit);
-        if (act_on_exit(m, v, rc, &exit) == RUN_STOP)
-            break;
-    }
-    if (signal_seen)
-        fprintf(stderr, "glass: terminating on signal %d\n", (int)signal_seen);
-    return m->exit_status;
 }

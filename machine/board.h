@@ -1,27 +1,55 @@
-/* The minimal PC: memory map, devices on the io bus, one vCPU, an
- * accelerator, and the run loop that answers its exits.
+/* The PC board: memory map, devices, vCPUs, an accelerator, and the run
+ * loop that answers its exits.  Split by job:
+ *   machine/board.c          build / destroy / reset, the exit handler
+ *   machine/board_devices.c  device creation and the io-bus / MMIO wiring
+ *   machine/board_irq.c      interrupt routing: ISA lines -> 8259A + IOAPIC,
+ *                            LAPICs, what each vCPU has pending, INIT/SIPI
+ *   machine/smp.c            the run loop: vCPUs interleaved on one thread
  *
  *   0x00000000-0x0009ffff  RAM (640 KiB conventional memory)
- *   0x000a0000-0x000fffff  the VGA / option ROM / BIOS hole: mapped as plain
- *                          RAM for now so nothing faults there (no VGA, no
- *                          firmware yet); becomes MMIO/ROM when they arrive
+ *   0x000a0000-0x000fffff  the VGA / option ROM / BIOS hole: plain RAM (the
+ *                          VGA text buffer at 0xb8000, the firmware tables
+ *                          in 0xf0000-0xfffff)
  *   0x00100000-top         RAM up to -m (above 0xe0000000 it continues at
  *                          4 GiB, leaving the PCI hole)
- *   ports: 0x80 POST code, 0x3f8 COM1 16550A, isa-debug-exit when asked */
+ *   0xfec00000             IOAPIC (MMIO)
+ *   0xfee00000             LAPIC (MMIO), each vCPU sees its own
+ *   ports: PIC 0x20/0x21/0xa0/0xa1/0x4d0/0x4d1, PIT 0x40-0x43, 0x61, RTC
+ *   0x70/0x71, i8042 0x60/0x64, 0x92, VGA 0x3b0-0x3df, IDE 0x1f0-0x1f7/0x3f6
+ *   and 0x170-0x177/0x376, POST 0x80, COM1 0x3f8, isa-debug-exit when asked.
+ *
+ * A20: glass ignores the A20 gate (port 0x92 bit 1, the i8042 output port):
+ * address line 20 always passes, as on every CPU since Haswell's "A20M#
+ * removed" and as every guest that enables A20 expects.  A guest relying on
+ * the 1 MiB wrap-around in real mode would see a difference. */
 #ifndef GLASS_MACHINE_BOARD_H
 #define GLASS_MACHINE_BOARD_H
 
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "devices/apic_bus.h"
 #include "devices/debug_exit.h"
+#include "devices/disk_image.h"
+#include "devices/i8042.h"
+#include "devices/ide.h"
+#include "devices/ioapic.h"
 #include "devices/iobus.h"
+#include "devices/irq.h"
+#include "devices/lapic.h"
+#include "devices/pic8259.h"
+#include "devices/pit8254.h"
+#include "devices/port61.h"
 #include "devices/port80.h"
+#include "devices/port92.h"
+#include "devices/rtc_cmos.h"
 #include "devices/serial_backend.h"
 #include "devices/uart16550.h"
+#include "devices/vga_text.h"
 #include "machine/exit_log.h"
 #include "machine/machine.h"
 #include "machine/options.h"
+#include "machine/vclock.h"
 #include "mem/ept.h"
 #include "mem/memmap.h"
 
@@ -42,9 +70,33 @@ struct machine {
     bool has_com1;              /* -serial none: no serial port at all */
     struct serial_backend *serial;
     struct debug_exit debug_exit;
+    struct vclock clock;
+    struct pic pic;
+    struct pit pit;
+    struct port61 port61;
+    struct rtc rtc;
+    struct i8042 kbc;
+    struct port92 port92;
+    struct vga_text vga;
+    struct ide *ide;                    /* ~260 KiB: on the heap */
+    struct disk_image disk[MAX_DRIVES]; /* -drive index=i; fd -1: none */
+    struct apic_bus apic_bus;
+    struct ioapic ioapic;
+    struct lapic lapic[MAX_VCPUS];
+    struct irq_line isa_irq[16];        /* ISA IRQ n -> PIC input n + IOAPIC pin */
 
     struct vcpu vcpu[MAX_VCPUS];
     int nvcpus;
+    struct vcpu_sched {
+        bool wait_sipi;                 /* AP after INIT: not runnable */
+        bool init_pending;              /* INIT arrived: applied before it runs */
+        bool sipi_pending;
+        uint8_t sipi_vector;
+    } sched[MAX_VCPUS];
+    int running;                        /* index of the vCPU in run(), or -1 */
+    int wake_fd;                        /* eventfd: input arrived, stop asked */
+    volatile int input_pending;         /* set by the serial input thread */
+    volatile int reset_pending;         /* i8042 / port 0x92 asked for a reset */
     const struct accel_ops *accel;
     struct exit_log exits;
 
@@ -72,6 +124,46 @@ int machine_handle_exit(void *vcpu, struct vm_exit *e);
 
 /* Reset the board and the vCPUs and load the guest again (a reboot). */
 int machine_reset(struct machine *m);
+
+/* --- between the board's files (not for devices or accelerators) --- */
+
+/* board_devices.c: create every device and claim its ports / MMIO; reset
+ * them (a reboot); close the disks. */
+int board_devices_create(struct machine *m);
+void board_devices_reset(struct machine *m);
+void board_devices_destroy(struct machine *m);
+
+/* board_irq.c */
+void board_irq_init(struct machine *m);             /* ISA lines, APIC bus, LAPICs */
+void board_irq_reset(struct machine *m);
+int board_irq_map_mmio(struct machine *m);           /* IOAPIC and LAPIC pages */
+void board_vcpu_wire(struct machine *m, struct vcpu *v); /* env hooks */
+void board_isa_irq(void *machine, int irq, int level);   /* an irq_handler_fn */
+/* Recompute env.intr_pending of every vCPU from its LAPIC and the PIC. */
+void board_update_intr(struct machine *m);
+/* Can vCPU i run now (not waiting for SIPI, not halted, or halted with an
+ * interrupt or NMI to take)? */
+bool board_vcpu_runnable(struct machine *m, int i);
+/* Apply a pending INIT / SIPI to vCPU i (before it runs). */
+void board_apply_startup(struct machine *m, int i);
+/* Put vCPU i in its power-on state: BSP runs, APs wait for SIPI. */
+void board_vcpu_power_on(struct machine *m, int i);
+/* Wake the run loop if it sleeps (any thread, signal handlers too). */
+void board_wake(struct machine *m);
+/* i8042 / port 0x92 reset line. */
+void board_request_reset(void *machine);
+
+/* smp.c: what to do after a vCPU's slice; RUN_STOP ends the run. */
+enum run_verdict { RUN_CONTINUE, RUN_STOP };
+
+/* accel.c: run v for at most max_insns instructions (the interpreter), or
+ * until its next stop (accelerators without an instruction budget). */
+int accel_run_slice(const struct accel_ops *a, struct vcpu *v, struct vm_exit *exit,
+                    uint64_t max_insns);
+
+/* board.c: the first SIGINT/SIGTERM/SIGHUP seen, for the run loop's goodbye. */
+#include <signal.h>
+extern volatile sig_atomic_t board_signal_seen;
 
 
 #endif

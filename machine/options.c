@@ -268,8 +268,6 @@ static int opt_smp(struct options *o, const char *arg)
         return -1;
     }
     o->smp = (int)v;
-    if (v > 1)
-        say("-smp %d: accepted, but only one vCPU runs yet (SMP comes next)", o->smp);
     return 0;
 }
 
@@ -600,16 +598,51 @@ static int opt_monitor(struct options *o, const char *arg)
     return -1;
 }
 
-static int opt_debugger_only(struct options *o, const char *arg, const char *name)
+/* -S: do not start the guest; wait for the debugger (gdb with -s/-gdb,
+ * else the REPL). */
+static int opt_S(struct options *o, const char *arg)
 {
-    (void)o;
     (void)arg;
-    say("%s: not supported yet (comes with the debugger)", name);
-    return -1;
+    o->start_stopped = true;
+    return 0;
 }
-static int opt_S(struct options *o, const char *arg) { return opt_debugger_only(o, arg, "-S"); }
-static int opt_s(struct options *o, const char *arg) { return opt_debugger_only(o, arg, "-s"); }
-static int opt_gdb(struct options *o, const char *arg) { return opt_debugger_only(o, arg, "-gdb"); }
+
+/* -gdb DEV: QEMU's character-device spelling, of which glass takes
+ * tcp::PORT (listen on 127.0.0.1), tcp:HOST:PORT and none. */
+static int opt_gdb(struct options *o, const char *arg)
+{
+    if (!strcmp(arg, "none")) {
+        o->gdb_port = 0;
+        return 0;
+    }
+    if (strncmp(arg, "tcp:", 4)) {
+        say("-gdb: '%s' is not supported (tcp::PORT, tcp:HOST:PORT or none)", arg);
+        return -1;
+    }
+    const char *host = arg + 4, *colon = strrchr(host, ':');
+    uint64_t port;
+    if (!colon || parse_uint(colon + 1, &port) < 0 || port == 0 || port > 65535) {
+        say("-gdb: invalid port in '%s' (tcp:[HOST]:PORT, PORT 1 to 65535)", arg);
+        return -1;
+    }
+    if (colon == host) {
+        o->gdb_host = "127.0.0.1";
+    } else {
+        o->gdb_host = keep_string(host, (size_t)(colon - host));
+        if (!o->gdb_host) {
+            say("-gdb: out of memory");
+            return -1;
+        }
+    }
+    o->gdb_port = (uint16_t)port;
+    return 0;
+}
+
+static int opt_s(struct options *o, const char *arg)
+{
+    (void)arg;
+    return opt_gdb(o, "tcp::1234");
+}
 
 void options_print_usage(void)
 {
@@ -617,7 +650,7 @@ void options_print_usage(void)
            "A see-through x86 PC emulator; options follow qemu-system-x86_64.\n"
            "\n"
            "  -m [size=]N[M|G]   guest RAM (bare number = MiB; 2M to 3G; default 128M)\n"
-           "  -smp [cpus=]N      vCPUs, 1 to 8 (only one runs yet)\n"
+           "  -smp [cpus=]N      vCPUs, 1 to 8\n"
            "  -kernel FILE       boot a multiboot v1 kernel\n"
            "  -append STRING     the kernel's command line\n"
            "  -initrd 'F1 ARGS,F2'  multiboot modules, comma-separated (',,' = a comma)\n"
@@ -632,6 +665,9 @@ void options_print_usage(void)
            "  -enable-kvm        = -accel kvm\n"
            "  -machine pc[,accel=A], -M pc\n"
            "  -monitor none\n"
+           "  -S                 start stopped, waiting for the debugger\n"
+           "  -s                 = -gdb tcp::1234\n"
+           "  -gdb tcp:[HOST]:PORT  wait for gdb there (HOST default 127.0.0.1; docs/gdb.md)\n"
            "  -h, --help         this text\n"
            "  -version           the version\n"
            "See docs/usage.md for the details and the QEMU differences.\n");
@@ -681,6 +717,10 @@ static const struct option_def option_table[] = {
     { "M", true, opt_machine },
     { "monitor", true, opt_monitor },
     { "S", false, opt_S },
+    { "debug", false, opt_S },
+    { "-debug", false, opt_S },
+    { "debug-script", true, opt_debug_script },
+    { "-debug-script", true, opt_debug_script },
     { "s", false, opt_s },
     { "gdb", true, opt_gdb },
     { "h", false, opt_help },

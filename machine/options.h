@@ -44,6 +44,16 @@ struct options {
     /* Added by the parser; nothing above changed meaning. */
     const char *machine;          /* -machine type as given; default "pc" */
     bool serial_given;            /* -serial appeared (else the default applies) */
+
+    /* The debugger (debugger/repl.h). */
+    bool debug;                   /* -S / --debug: start stopped at the debugger prompt */
+    const char *debug_script;     /* --debug-script FILE: run debugger commands from FILE */
+
+    /* The gdb stub (-s = -gdb tcp::1234, -gdb tcp:[HOST]:PORT): glass
+     * listens for gdb when gdb_port is nonzero (debugger/gdbstub.h). */
+    const char *gdb_host;         /* address to listen on; default "127.0.0.1" */
+    uint16_t gdb_port;            /* 0 = no gdb stub */
+    bool start_stopped;           /* -S: the guest waits for the debugger */
 };
 
 /* Parse argv into opt (it is fully initialised first).  The strings opt

@@ -200,8 +200,8 @@ int main(int argc, char **argv)
     if (o.tmpl >= 0) {
         bool in64 = gen_tmpl_available(&g, o.tmpl, 64), in32 = gen_tmpl_available(&g, o.tmpl, 32);
         if ((o.mode == 64 && !in64) || (o.mode == 32 && !in32) || (!in64 && !in32)) {
-            printf("diff-test: template %s makes no %s cases on this host%s\n", o.tmpl_name,
-                   o.mode ? (o.mode == 64 ? "64-bit" : "32-bit") : "",
+            printf("diff-test: template %s makes no %scases on this host%s\n", o.tmpl_name,
+                   o.mode ? (o.mode == 64 ? "64-bit " : "32-bit ") : "",
                    g.oracle32 == DIFF_ORACLE_ADDR32 && o.mode != 64 ? " with the addr32 oracle" : "");
             native_stop(&nat);
             return 77;

@@ -1,0 +1,70 @@
+/* Symbols, accelerator, quit. */
+#include <inttypes.h>
+#include <string.h>
+
+#include "debugger/session.h"
+#include "machine/board.h"
+
+DBG_CMD(cmd_symbol_file)
+{
+    (void)suffix;
+    uint64_t off = 0;
+    char err[300];
+    if (argc < 2) {
+        fprintf(s->out, "usage: symbol-file FILE [OFFSET]\n");
+        return -1;
+    }
+    if (argc > 2 && dbg_eval(s, argv[2], &off) < 0)
+        return -1;
+    long n = symtab_load_elf(&s->syms, argv[1], off, err, sizeof(err));
+    if (n < 0) {
+        fprintf(s->out, "symbol-file: %s\n", err);
+        return -1;
+    }
+    fprintf(s->out, "Reading symbols from %s: %ld symbols", argv[1], n);
+    if (off)
+        fprintf(s->out, " (moved by 0x%" PRIx64 ")", off);
+    fprintf(s->out, "\n");
+    return 0;
+}
+
+DBG_CMD(cmd_info_symbol)
+{
+    (void)suffix;
+    char buf[256], sym[128];
+    uint64_t a;
+    if (argc < 2) {
+        fprintf(s->out, "usage: info symbol ADDR\n");
+        return -1;
+    }
+    if (dbg_eval_address(s, dbg_join(argc, argv, 1, buf, sizeof(buf)), &a) < 0)
+        return -1;
+    symtab_describe(&s->syms, a, sym, sizeof(sym));
+    if (*sym)
+        fprintf(s->out, "0x%" PRIx64 " is %s\n", a, sym);
+    else
+        fprintf(s->out, "No symbol matches 0x%" PRIx64 " (%zu symbols loaded)\n", a, s->syms.n);
+    return 0;
+}
+
+DBG_CMD(cmd_accel)
+{
+    (void)suffix;
+    fprintf(s->out, "accelerator: %s\n", s->m->accel->name);
+    if (argc < 2)
+        return 0;
+    if (!strcmp(argv[1], s->m->accel->name))
+        return 0;
+    const struct accel_ops *a = accel_find(argv[1]);
+    fprintf(s->out, "cannot switch to '%s': %s\n", argv[1],
+            a ? "switching accelerators at run time is not implemented yet"
+              : "only interp exists in this build");
+    return -1;
+}
+
+DBG_CMD(cmd_quit)
+{
+    (void)argc; (void)argv; (void)suffix;
+    s->quit = true;
+    return 0;
+}

@@ -78,8 +78,9 @@ check-unit: $(UNIT_BIN)
 	  if $$t; then pass=$$((pass+1)); else fail=$$((fail+1)); echo "FAIL $$t"; fi; \
 	done; echo "unit: $$pass passed, $$fail failed"; [ $$fail = 0 ]
 
-check-guest: $(GLASS) examples
+check-guest: $(GLASS) examples teach
 	BUILD=$(BUILD) bash tests/guest/run_examples.sh ./$(GLASS) interp
+	BUILD=$(BUILD) bash tests/guest/run_teach.sh ./$(GLASS) interp
 	sh tests/guest/bad_input.sh ./$(GLASS)
 
 # The whole suite for one build (BUILD, SAN).

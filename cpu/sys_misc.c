@@ -16,7 +16,7 @@ static void set_edx_eax(struct x86_cpu *cpu, uint64_t v)
 void exec_CPUID(struct x86_cpu *cpu, const struct x86_insn *in)
 {
     uint32_t r[4];
-    x86_cpuid((uint32_t)cpu->gpr[R_RAX], (uint32_t)cpu->gpr[R_RCX], r);
+    x86_cpuid_cpu(cpu, (uint32_t)cpu->gpr[R_RAX], (uint32_t)cpu->gpr[R_RCX], r);
     cpu->gpr[R_RAX] = r[0];
     cpu->gpr[R_RBX] = r[1];
     cpu->gpr[R_RCX] = r[2];

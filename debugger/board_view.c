@@ -1,17 +1,14 @@
-/* Weak defaults of debugger/board_view.h: the board does not have the
- * device (yet).  A strong definition elsewhere replaces each. */
+/* The board's devices for the debugger (debugger/board_view.h). */
 #include "debugger/board_view.h"
 
-#include <stddef.h>
+#include "machine/board.h"
 
-__attribute__((weak)) struct pic *dbg_board_pic(struct machine *m) { (void)m; return NULL; }
-__attribute__((weak)) struct pit *dbg_board_pit(struct machine *m) { (void)m; return NULL; }
-__attribute__((weak)) struct lapic *dbg_board_lapic(struct machine *m, int vcpu)
+struct pic *dbg_board_pic(struct machine *m) { return &m->pic; }
+struct pit *dbg_board_pit(struct machine *m) { return &m->pit; }
+struct lapic *dbg_board_lapic(struct machine *m, int vcpu)
 {
-    (void)m;
-    (void)vcpu;
-    return NULL;
+    return vcpu >= 0 && vcpu < m->nvcpus ? &m->lapic[vcpu] : NULL;
 }
-__attribute__((weak)) struct ioapic *dbg_board_ioapic(struct machine *m) { (void)m; return NULL; }
-__attribute__((weak)) struct ide *dbg_board_ide(struct machine *m) { (void)m; return NULL; }
-__attribute__((weak)) struct rtc *dbg_board_rtc(struct machine *m) { (void)m; return NULL; }
+struct ioapic *dbg_board_ioapic(struct machine *m) { return &m->ioapic; }
+struct ide *dbg_board_ide(struct machine *m) { return m->ide; }
+struct rtc *dbg_board_rtc(struct machine *m) { return &m->rtc; }

@@ -1,10 +1,7 @@
-/* Where the debugger finds the board's devices.  struct machine is being
- * extended device by device; these accessors keep debugger/ compiling
- * whatever it holds today.  debugger/board_view.c gives weak defaults that
- * return NULL ("no PIC on this machine yet"); the board overrides each one
- * with a strong definition returning its device once it has it, e.g. in
- * machine/board_debug.c:
- *     struct pic *dbg_board_pic(struct machine *m) { return &m->pic; } */
+/* Where the debugger finds the board's devices (debugger/board_view.c):
+ * one accessor per device, so that when struct machine changes shape only
+ * board_view.c follows it.  NULL: the board has no such device (the
+ * command then says "no PIC on this machine yet"). */
 #ifndef GLASS_DEBUGGER_BOARD_VIEW_H
 #define GLASS_DEBUGGER_BOARD_VIEW_H
 

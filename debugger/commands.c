@@ -277,7 +277,10 @@ void dbg_report_stop(struct dbg_session *s, const struct dbg_stop *why)
         break;
     case STOP_BREAKPOINT: {
         fprintf(s->out, "Breakpoint %d", why->bp_id);
-        if (why->exit.reason || why->exit.rip) {
+        const struct dbg_breakpoint *b = dbg_break_find(&s->d, why->bp_id);
+        bool detail = b ? (b->kind == BK_EXIT || b->kind == BK_PORT || b->kind == BK_VECTOR)
+                        : why->exit.reason < EXIT_GLASS_DEBUG;   /* a tbreak, now deleted */
+        if (detail) {
             if (why->exit.reason == EXIT_EXCEPTION_NMI)
                 fprintf(s->out, ", vector %u", why->exit.exc.vector);
             else

@@ -184,7 +184,7 @@ DBG_CMD(cmd_info_mem)
         fprintf(s->out, "paging is off: linear addresses are physical\n");
         return 0;
     }
-    fprintf(s->out, "mapped linear ranges (%s paging): linear -> physical, size, R/W, U/S, NX\n",
+    fprintf(s->out, "mapped linear ranges (%s): linear -> physical, size, R/W, U/S, NX\n",
             pagewalk_mode_name(mode));
     struct range r = { 0 };
     if (mode == PW_MODE_4LEVEL) {

@@ -102,7 +102,7 @@ static const struct reg_def *table(enum gdb_arch a, int *count)
 
 enum gdb_arch gdb_arch_for_cpu(const struct x86_cpu *cpu)
 {
-    if (x86_long_mode(cpu))
+    if (x86_code64(cpu))    /* compatibility mode runs 32/16-bit code: i386 */
         return GDB_AMD64;
     if (!x86_protected(cpu) || x86_vm86(cpu))
         return GDB_I8086;

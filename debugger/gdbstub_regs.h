@@ -4,7 +4,8 @@
  *   GDB_I8086  real mode (and virtual-8086): architecture "i8086" with the
  *              i386 registers, so gdb disassembles 16-bit code;
  *   GDB_I386   16/32-bit protected mode: "i386";
- *   GDB_AMD64  long mode: "i386:x86-64", with fs_base/gs_base.
+ *   GDB_AMD64  64-bit mode (CS.L = 1): "i386:x86-64", with fs_base/gs_base;
+ *              compatibility mode gets GDB_I386, as its code is 32-bit.
  *
  * i8086 and i386 share one packet layout; only the architecture differs.
  * Outside 64-bit mode the PC (eip) gdb sees is the LINEAR address

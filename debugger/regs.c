@@ -164,7 +164,7 @@ int dbg_cond_parse(const char *text, struct dbg_cond *c)
             end++;
         if (*end)
             return -1;
-        snprintf(c->reg, sizeof(c->reg), "%s", rn);
+        memcpy(c->reg, rn, strlen(rn) + 1);   /* fits: checked above */
         snprintf(c->op, sizeof(c->op), "%s", ops[i]);
         c->active = true;
         return 0;

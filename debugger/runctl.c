@@ -31,7 +31,9 @@
  * Stepping masks external interrupts by default (`set step-irq off` to
  * change): the vCPU's interrupt-acknowledge hook is detached for the step,
  * so a pending timer interrupt waits, with RFLAGS.IF untouched. */
+#include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include "cpu/decode.h"
 #include "cpu/exec.h"
@@ -39,6 +41,7 @@
 #include "cpu/x86_cpu.h"
 #include "debugger/debugger.h"
 #include "machine/board.h"
+#include "machine/vclock.h"
 
 void dbg_interrupt(struct debugger *d)
 {
@@ -58,12 +61,57 @@ static bool progressed(const struct x86_cpu *cpu, uint64_t count, uint64_t rip, 
     return cpu->insn_count != count || cpu->rip != rip || cpu->seg[S_CS].selector != cs;
 }
 
+/* Between slices, what the board's loop does (machine/smp.c): a reset the
+ * guest asked for, expired timers, interrupt lines -> vCPU.  0, or -1 when
+ * the machine ends (reset with -no-reboot). */
+static int service(struct machine *m)
+{
+    if (m->reset_pending) {
+        if (m->opt->no_reboot)
+            return -1;
+        if (machine_reset(m) < 0)
+            return -1;
+    }
+    vclock_run_expired(&m->clock);
+    board_update_intr(m);
+    return 0;
+}
+
+/* A halted vCPU with interrupts enabled waits for its timer like the board
+ * loop does (sleeping to the next deadline, at most 10 ms at a time so
+ * that Ctrl-C is seen).  true when it can run again. */
+static bool wait_halted(struct debugger *d, struct vcpu *v)
+{
+    struct machine *m = d->m;
+    while (!m->stop && !d->interrupt) {
+        if (service(m) < 0)
+            return false;
+        if (board_vcpu_runnable(m, v->index) && !(v->cpu.halted && !v->cpu.env.intr_pending &&
+                                                  !v->cpu.nmi_pending))
+            return true;
+        if (vclock_next_deadline(&m->clock) == VCLOCK_NEVER)
+            return false;   /* nothing can ever wake it */
+        uint64_t next = vclock_next_deadline(&m->clock), now = vclock_now(&m->clock);
+        uint64_t ns = next > now ? next - now : 0;
+        if (ns > 10000000)
+            ns = 10000000;
+        struct timespec ts = { 0, (long)ns };
+        nanosleep(&ts, NULL);
+    }
+    return false;
+}
+
+#define DBG_SLICE_INSNS 20000
+
 /* The one loop that drives the machine for the debugger: run the current
  * vCPU with the debug controls until the accelerator stops for a reason the
- * caller must see (debug event, HLT, stop, triple fault without reboot, error),
- * answering what the board would answer.  max_insns > 0: single step that
- * many instructions.  0 with *exit filled, or -1 on an accelerator error.
- * (To become a call into the board's run loop, machine_run_debug.) */
+ * caller must see (debug event, HLT nothing can end, stop, triple fault
+ * without reboot, error), answering what the board would answer: timers
+ * and interrupts between slices, a reboot after a triple fault, waiting in
+ * HLT for an interrupt.  max_insns > 0: single step that many instructions.
+ * 0 with *exit filled, or -1 on an accelerator error.  Only the current
+ * vCPU runs (the others wait: all-stop).  (To become a call into the
+ * board's run loop, machine_run_debug.) */
 static int run_machine(struct debugger *d, const struct debug_ctl *ctl, uint64_t max_insns,
                        struct vm_exit *exit)
 {
@@ -83,9 +131,13 @@ static int run_machine(struct debugger *d, const struct debug_ctl *ctl, uint64_t
             exit->reason = EXIT_GLASS_STOP;
             return 0;
         }
+        if (service(m) < 0) {
+            exit->reason = EXIT_TRIPLE_FAULT;   /* a reset with -no-reboot: the end */
+            return 0;
+        }
         uint64_t count = v->cpu.insn_count, rip = v->cpu.rip;
         uint16_t cs = v->cpu.seg[S_CS].selector;
-        int rc = m->accel->run(v, exit);
+        int rc = accel_run_slice(m->accel, v, exit, max_insns ? 1 : DBG_SLICE_INSNS);
         if (m->accel->state_out)
             m->accel->state_out(v);
         exit->vcpu = (uint32_t)v->index;
@@ -106,12 +158,23 @@ static int run_machine(struct debugger *d, const struct debug_ctl *ctl, uint64_t
         case EXIT_TRIPLE_FAULT:
             if (m->opt->no_reboot)
                 return 0;
+            fprintf(stderr, "glass: triple fault; rebooting (use -no-reboot to stop instead)\n");
             if (machine_reset(m) < 0)
                 return -1;
             continue;
+        case EXIT_HLT:
+            if ((x86_get_rflags(&v->cpu) & FL_IF) && wait_halted(d, v))
+                continue;
+            if (d->interrupt || m->stop)
+                exit->reason = EXIT_GLASS_STOP;
+            return 0;
         case EXIT_GLASS_STOP:
             if (!m->stop && !d->interrupt) {
-                v->cpu.env.stop_request = 0;    /* a stale request */
+                v->cpu.env.stop_request = 0;    /* the slice ended, or a stale request */
+                if (max_insns && progressed(&v->cpu, count, rip, cs) && ++done >= max_insns) {
+                    exit->reason = EXIT_GLASS_DEBUG;
+                    return 0;
+                }
                 continue;
             }
             return 0;
@@ -581,13 +644,17 @@ int dbg_finish(struct debugger *d, struct dbg_stop *why)
 {
     begin(d, why);
     struct x86_cpu *cpu = &cur_vcpu(d)->cpu;
+    /* Done when a return pops the frame we are in: a RET/IRET leaving the
+     * stack above where it was at the start (an exception handler's IRET
+     * returns into this frame, below that). */
+    uint64_t sp0 = stack_ptr(cpu);
     for (;;) {
         struct insn_peek p;
         peek_insn(d, cpu, &p);
         uint64_t sp = stack_ptr(cpu);
         if (step_one(d, d->step_irqs_masked, why))
             break;
-        if (is_return(&p))
+        if (is_return(&p) && stack_ptr(cpu) > sp0)
             break;      /* returned: STOP_STEP_DONE */
         if (is_call(&p) && dbg_pc_linear(cpu) != p.next_lin) {
             run_to(d, p.next_lin, true, sp, why);

@@ -240,7 +240,7 @@ const struct symbol *symtab_by_addr(const struct symtab *t, uint64_t addr, uint6
     while (i > 0 && t->sym[i - 1].addr == s->addr && !s->size)
         s = &t->sym[--i];
     uint64_t d = addr - s->addr;
-    if (s->size ? d >= s->size : d >= 0x10000)
+    if (s->size ? d >= s->size : d >= 0x1000)
         return NULL;
     *off = d;
     return s;

@@ -32,7 +32,7 @@ int symtab_add(struct symtab *t, const char *name, uint64_t addr, uint64_t size)
 /* The symbol with this name, or NULL. */
 const struct symbol *symtab_by_name(const struct symtab *t, const char *name);
 /* The symbol containing addr (the last one at or below it, within its size
- * when known, else within 64 KiB); *off = addr - its address.  Or NULL. */
+ * when known, else within 4 KiB); *off = addr - its address.  Or NULL. */
 const struct symbol *symtab_by_addr(const struct symtab *t, uint64_t addr, uint64_t *off);
 /* "name" or "name+0x12" for addr into buf, or "" when none; returns buf. */
 const char *symtab_describe(const struct symtab *t, uint64_t addr, char *buf, size_t len);

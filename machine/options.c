@@ -638,6 +638,22 @@ static int opt_gdb(struct options *o, const char *arg)
     return 0;
 }
 
+/* --debug: the debugger REPL, the guest stopped at its first instruction;
+ * --debug-script FILE: debugger commands from FILE (debugger/repl.h). */
+static int opt_debug(struct options *o, const char *arg)
+{
+    (void)arg;
+    o->debug = true;
+    o->start_stopped = true;
+    return 0;
+}
+
+static int opt_debug_script(struct options *o, const char *arg)
+{
+    o->debug_script = arg;
+    return 0;
+}
+
 static int opt_s(struct options *o, const char *arg)
 {
     (void)arg;
@@ -666,6 +682,8 @@ void options_print_usage(void)
            "  -machine pc[,accel=A], -M pc\n"
            "  -monitor none\n"
            "  -S                 start stopped, waiting for the debugger\n"
+           "  --debug            start stopped at the debugger prompt (docs/debugger.md)\n"
+           "  --debug-script F   run the debugger commands of file F, output on stdout\n"
            "  -s                 = -gdb tcp::1234\n"
            "  -gdb tcp:[HOST]:PORT  wait for gdb there (HOST default 127.0.0.1; docs/gdb.md)\n"
            "  -h, --help         this text\n"
@@ -717,10 +735,8 @@ static const struct option_def option_table[] = {
     { "M", true, opt_machine },
     { "monitor", true, opt_monitor },
     { "S", false, opt_S },
-    { "debug", false, opt_S },
-    { "-debug", false, opt_S },
+    { "debug", false, opt_debug },
     { "debug-script", true, opt_debug_script },
-    { "-debug-script", true, opt_debug_script },
     { "s", false, opt_s },
     { "gdb", true, opt_gdb },
     { "h", false, opt_help },

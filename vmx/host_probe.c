@@ -61,7 +61,7 @@ void host_probe_decide(const struct host_facts *f, struct host_decision *d)
                  "svm cpu flag%s), using %s", f->cpu_hypervisor ? ", under a hypervisor" : "",
                  fallback);
     } else {
-        const char *hw = f->cpu_vmx ? "VT-x" : f->cpu_svm ? "AMD-V" : "hardware-assisted";
+        const char *hw = f->cpu_vmx ? "VT-x" : f->cpu_svm ? "AMD-V" : "hardware virtualization";
         d->accel = "kvm";
         if (mips[0])
             snprintf(d->reason, sizeof(d->reason), "kvm: /dev/kvm works with %s (ring 0 at ~%s "

@@ -56,10 +56,11 @@ void kvm_msrs_from_cpu(const struct x86_cpu *cpu, uint64_t host_tsc, struct kvm_
 void kvm_msrs_to_cpu(struct x86_cpu *cpu, uint64_t host_tsc, const struct kvm_msr_entry *e,
                      int n);
 
-/* glass's CPUID model (cpu/cpuid.c) as KVM_SET_CPUID2 entries: every leaf
+/* glass's CPUID model as this vCPU sees it (cpu/cpuid.c x86_cpuid_cpu:
+ * leaf 1 carries cpu->apic_id) as KVM_SET_CPUID2 entries: every leaf
  * 0..max basic, 0x40000000, 0x80000000..max extended.  Returns the number
  * of entries written (at most max). */
-int kvm_cpuid_from_model(struct kvm_cpuid_entry2 *e, int max);
+int kvm_cpuid_from_model(const struct x86_cpu *cpu, struct kvm_cpuid_entry2 *e, int max);
 
 /* --- in-kernel statistics (vmx/kvm_stats.c) --- */
 

@@ -266,7 +266,7 @@ int kvm_slots(struct machine *m, struct kvm_slot_info *out, int max)
 
 /* --- vCPUs (api.rst 4.7 KVM_CREATE_VCPU, 4.46 KVM_SET_CPUID2) --- */
 
-static int set_cpuid(struct kvm_vcpu_state *st)
+static int set_cpuid(struct vcpu *v, struct kvm_vcpu_state *st)
 {
     enum { MAX_LEAVES = 64 };
     struct {
@@ -274,7 +274,7 @@ static int set_cpuid(struct kvm_vcpu_state *st)
         struct kvm_cpuid_entry2 entry[MAX_LEAVES];
     } c;
     memset(&c, 0, sizeof(c));
-    c.head.nent = (uint32_t)kvm_cpuid_from_model(c.entry, MAX_LEAVES);
+    c.head.nent = (uint32_t)kvm_cpuid_from_model(&v->cpu, c.entry, MAX_LEAVES);
     if (ioctl(st->fd, KVM_SET_CPUID2, &c) < 0) {
         fprintf(stderr, "glass: kvm: KVM_SET_CPUID2 (%u leaves of glass's CPUID model): %s\n",
                 c.head.nent, strerror(errno));
@@ -318,7 +318,7 @@ static int kvm_vcpu_init(struct vcpu *v)
         return -ENOMEM;
     }
     st->run = run;
-    if (set_cpuid(st) < 0) {
+    if (set_cpuid(v, st) < 0) {
         vcpu_free(st);
         return -ENODEV;
     }
@@ -458,6 +458,13 @@ static void kvm_state_in(struct vcpu *v)
         report(v, "KVM_SET_VCPU_EVENTS");
     st->halted = cpu->halted;
     st->shutdown = cpu->shutdown;
+    st->halt_if = (x86_get_rflags(cpu) & FL_IF) != 0;
+    /* kvm_run's ready_for_interrupt_injection and if_flag describe the
+     * last KVM_RUN, not this state: forget them, so the first interrupt
+     * goes through request_interrupt_window (KVM_INTERRUPT queues without
+     * looking at IF). */
+    st->run->ready_for_interrupt_injection = 0;
+    st->run->if_flag = 0;
 }
 
 /* --- debugging: api.rst 4.38 KVM_SET_GUEST_DEBUG --- */

@@ -39,6 +39,7 @@ struct kvm_vcpu_state {
     int stats_fd;           /* KVM_GET_STATS_FD, opened on first use; -1 */
     bool halted;            /* after KVM_EXIT_HLT until an interrupt wakes it */
     bool shutdown;          /* after KVM_EXIT_SHUTDOWN until state_in */
+    bool halt_if;           /* RFLAGS.IF while halted: may an interrupt wake it */
     /* MSRs of kvm_glass_msrs this host's KVM refused (bit i): skipped. */
     uint32_t msr_refused;
     char message[320];      /* what vm_exit.error.message points to */

@@ -99,7 +99,11 @@ static void inject_interrupt(struct vcpu *v, struct kvm_vcpu_state *st)
     run->request_interrupt_window = 0;
     if (!env->intr_pending || !env->intr_ack)
         return;
-    if (run->ready_for_interrupt_injection && run->if_flag) {
+    /* A halted vCPU has no interrupt shadow (HLT ended any), and KVM has
+     * not run since it halted: IF alone says whether it can take one. */
+    bool can_take = st->halted ? st->halt_if
+                               : run->ready_for_interrupt_injection && run->if_flag;
+    if (can_take) {
         env->intr_pending = 0;
         int vec = env->intr_ack(env->opaque);
         if (vec < 0)
@@ -269,6 +273,7 @@ int kvm_vcpu_run(struct vcpu *v, struct vm_exit *exit)
             /* RIP is past the HLT; the vCPU sleeps until an interrupt
              * (the loop's top injects one if it can, else returns). */
             st->halted = true;
+            st->halt_if = run->if_flag;
             break;
         case KVM_EXIT_IRQ_WINDOW_OPEN: {
             struct vm_exit e;

@@ -301,13 +301,13 @@ void kvm_msrs_to_cpu(struct x86_cpu *cpu, uint64_t host_tsc, const struct kvm_ms
 
 /* --- CPUID (api.rst 4.46 KVM_SET_CPUID2) --- */
 
-static int add_leaf(struct kvm_cpuid_entry2 *e, int n, int max, uint32_t leaf, uint32_t sub,
-                    uint32_t flags)
+static int add_leaf(const struct x86_cpu *cpu, struct kvm_cpuid_entry2 *e, int n, int max,
+                    uint32_t leaf, uint32_t sub, uint32_t flags)
 {
     if (n >= max)
         return n;
     uint32_t r[4];
-    x86_cpuid(leaf, sub, r);
+    x86_cpuid_cpu(cpu, leaf, sub, r);
     memset(&e[n], 0, sizeof(e[n]));
     e[n].function = leaf;
     e[n].index = sub;
@@ -319,7 +319,7 @@ static int add_leaf(struct kvm_cpuid_entry2 *e, int n, int max, uint32_t leaf, u
     return n + 1;
 }
 
-int kvm_cpuid_from_model(struct kvm_cpuid_entry2 *e, int max)
+int kvm_cpuid_from_model(const struct x86_cpu *cpu, struct kvm_cpuid_entry2 *e, int max)
 {
     uint32_t r[4];
     int n = 0;
@@ -328,11 +328,11 @@ int kvm_cpuid_from_model(struct kvm_cpuid_entry2 *e, int max)
         /* Leaves whose ECX input selects a subleaf (SDM Vol. 2, CPUID):
          * 4, 7, 0xb, 0xd.  glass models subleaf 0 of each. */
         bool indexed = leaf == 4 || leaf == 7 || leaf == 0xb || leaf == 0xd;
-        n = add_leaf(e, n, max, leaf, 0, indexed ? KVM_CPUID_FLAG_SIGNIFCANT_INDEX : 0);
+        n = add_leaf(cpu, e, n, max, leaf, 0, indexed ? KVM_CPUID_FLAG_SIGNIFCANT_INDEX : 0);
     }
-    n = add_leaf(e, n, max, 0x40000000, 0, 0);
+    n = add_leaf(cpu, e, n, max, 0x40000000, 0, 0);
     x86_cpuid(0x80000000, 0, r);
     for (uint32_t leaf = 0x80000000; leaf <= r[0] && leaf < 0x80000100; leaf++)
-        n = add_leaf(e, n, max, leaf, 0, 0);
+        n = add_leaf(cpu, e, n, max, leaf, 0, 0);
     return n;
 }

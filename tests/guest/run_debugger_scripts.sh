@@ -1,0 +1,35 @@
+#!/bin/bash
+# Scripted debugger sessions (--debug-script) on the example guests: each
+# tests/guest/debugger_scripts/NAME.gdb runs with the arguments on its first
+# line ("# args: ..."; image names are looked up in $BUILD/examples), and
+# every line of NAME.expect (an extended regular expression) must match some
+# line of the output, in order.
+#   usage: tests/guest/run_debugger_scripts.sh GLASS
+GLASS=${1:?usage: $0 GLASS}
+BUILD=${BUILD:-build}
+DIR=$(dirname "$0")/debugger_scripts
+EX=$BUILD/examples
+pass=0; fail=0
+for script in "$DIR"/*.gdb; do
+    name=$(basename "$script" .gdb)
+    args=$(sed -n '1s/^# args: //p' "$script")
+    args=$(echo "$args" | sed -E "s#(-kernel |file=)([a-z0-9_.-]+)#\1$EX/\2#g")
+    out=$(timeout 60 $GLASS -m 128 -display none -serial stdio -no-reboot \
+          -device isa-debug-exit,iobase=0xf4,iosize=0x04 $args --debug-script "$script" \
+          </dev/null 2>&1)
+    ok=1; rest="$out"; missing=""
+    while IFS= read -r pat; do
+        [ -z "$pat" ] && continue
+        line=$(printf '%s\n' "$rest" | grep -n -E -m1 -- "$pat" | cut -d: -f1)
+        if [ -z "$line" ]; then ok=0; missing="$pat"; break; fi
+        rest=$(printf '%s\n' "$rest" | tail -n +"$((line + 1))")
+    done < "$DIR/$name.expect"
+    if [ $ok = 1 ]; then
+        echo "PASS $name"; pass=$((pass + 1))
+    else
+        echo "FAIL $name: no match (in order) for: $missing"; fail=$((fail + 1))
+        [ -n "$VERBOSE" ] && printf '%s\n' "$out"
+    fi
+done
+echo "$pass passed, $fail failed"
+[ $fail = 0 ]

@@ -79,9 +79,12 @@ check-unit: $(UNIT_BIN)
 	done; echo "unit: $$pass passed, $$fail failed"; [ $$fail = 0 ]
 
 check-guest: $(GLASS) examples teach
-	BUILD=$(BUILD) bash tests/guest/run_examples.sh ./$(GLASS) interp
-	BUILD=$(BUILD) bash tests/guest/run_teach.sh ./$(GLASS) interp
+	BUILD=$(BUILD) bash tests/guest/run_examples.sh ./$(GLASS) interp bt
+	BUILD=$(BUILD) bash tests/guest/run_teach.sh ./$(GLASS) interp bt
 	sh tests/guest/bad_input.sh ./$(GLASS)
+	BUILD=$(BUILD) bash tests/guest/run_debugger_scripts.sh ./$(GLASS)
+	BUILD=$(BUILD) bash tests/guest/test_gdb.sh ./$(GLASS)
+	BUILD=$(BUILD) bash tests/guest/run_kvm.sh ./$(GLASS)
 
 # The whole suite for one build (BUILD, SAN).
 check-all: check-unit check-guest check-diff

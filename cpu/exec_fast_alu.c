@@ -45,7 +45,7 @@ static const ic_fn alu_table[FX_TEST + 1][FXF_COUNT][3] = { FX_FOR_ALL(FX_ALU_EN
     } \
     FX_HANDLER(fast_LEA_##SZ) \
     { \
-        fx_set_reg(cpu, e->in.reg, SZ, ix_ea(cpu, &e->in)); \
+        fx_set_reg(cpu, e->in.reg, SZ, fx_ea(cpu, &e->in)); \
         return ic_next(cpu, e); \
     }
 DEF_MOV(4)
@@ -118,10 +118,10 @@ DEF_SHIFT(8, 63)
 
 /* --- MOVZX/MOVSX r32/r64, r8/r16 (high-byte registers without REX) --- */
 
+/* The value is below 2^16, so it is the whole of a 4- or 8-byte result. */
 FX_HANDLER(fast_MOVZX_r)
 {
-    uint64_t v = ix_get_reg(cpu, e->in.rm, e->in.src_size, ix_rex(&e->in));
-    fx_set_reg(cpu, e->in.reg, e->in.opsize, v);
+    cpu->gpr[e->in.reg] = ix_get_reg(cpu, e->in.rm, e->in.src_size, ix_rex(&e->in));
     return ic_next(cpu, e);
 }
 

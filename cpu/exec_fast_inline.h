@@ -1,6 +1,6 @@
 /* What the specialised handlers (cpu/exec_fast*.c) share: memory through
  * the TLB alone, the arithmetic of ADD..TEST on constant operation and
- * size, conditions straight from the operands. */
+ * size, the flags that decide a condition straight from the operands. */
 #ifndef GLASS_CPU_EXEC_FAST_INLINE_H
 #define GLASS_CPU_EXEC_FAST_INLINE_H
 
@@ -27,10 +27,26 @@ FX_INLINE void *fx_ptr(struct x86_cpu *cpu, uint64_t lin, int size, int kind)
     return tlb_lookup(cpu->env.tlb, lin, (unsigned)size, kind, cpu->cpl == 3);
 }
 
+/* The effective address of a block's instruction: ix_ea without the
+ * RIP-relative case, which the block made absolute (cpu/interp_cache.c). */
+FX_INLINE uint64_t fx_ea(const struct x86_cpu *cpu, const struct x86_insn *in)
+{
+    const struct x86_mem_operand *m = &in->mem;
+    uint64_t a = (uint64_t)m->disp;
+
+    if (m->base >= 0)
+        a += cpu->gpr[m->base];
+    if (m->index >= 0)
+        a += cpu->gpr[m->index] << __builtin_ctz(m->scale);
+    if (in->addrsize == 8)
+        return a;
+    return a & (in->addrsize == 4 ? 0xffffffffull : 0xffffull);
+}
+
 /* The memory operand of e, for reading / for writing. */
 FX_INLINE void *fx_mem(struct x86_cpu *cpu, const struct ic_insn *e, int size, int kind)
 {
-    return fx_ptr(cpu, ix_ea(cpu, &e->in), size, kind);
+    return fx_ptr(cpu, fx_ea(cpu, &e->in), size, kind);
 }
 
 /* --- ADD SUB CMP AND OR XOR TEST with a constant operation --- */
@@ -205,72 +221,7 @@ static inline bool fx_mem_ok(const struct x86_insn *in, int mode, bool tlb)
            (in->mem.seg == S_DS || in->mem.seg == S_ES || in->mem.seg == S_SS);
 }
 
-/* --- conditions (SDM Vol. 1, Appendix B) from the operands of the
- * operation that set the flags, without forming RFLAGS --- */
-
-FX_INLINE bool fx_parity_even(uint64_t res)
-{
-    return !__builtin_parity((unsigned)(res & 0xff));
-}
-
-/* After res = a - b (CMP, SUB). */
-FX_INLINE bool fx_cond_sub(int cc, int size, uint64_t a, uint64_t b, uint64_t res)
-{
-    bool r;
-    switch (cc >> 1) {
-    case 0: r = lf_sign((a ^ b) & (a ^ res), size); break;     /* O */
-    case 1: r = a < b; break;                                   /* B */
-    case 2: r = res == 0; break;                                /* E */
-    case 3: r = a <= b; break;                                  /* BE */
-    case 4: r = lf_sign(res, size); break;                      /* S */
-    case 5: r = fx_parity_even(res); break;                     /* P */
-    case 6: r = lf_sext(a, size) < lf_sext(b, size); break;     /* L */
-    default: r = lf_sext(a, size) <= lf_sext(b, size); break;   /* LE */
-    }
-    return (cc & 1) ? !r : r;
-}
-
-/* After a logical operation: CF = OF = 0. */
-FX_INLINE bool fx_cond_logic(int cc, int size, uint64_t res)
-{
-    bool r;
-    switch (cc >> 1) {
-    case 0: case 1: r = false; break;
-    case 2: case 3: r = res == 0; break;
-    case 4: case 6: r = lf_sign(res, size); break;
-    case 5: r = fx_parity_even(res); break;
-    default: r = res == 0 || lf_sign(res, size); break;
-    }
-    return (cc & 1) ? !r : r;
-}
-
-/* After res = a + b. */
-FX_INLINE bool fx_cond_add(int cc, int size, uint64_t a, uint64_t b, uint64_t res)
-{
-    bool r, cf = res < a, sf = lf_sign(res, size);
-    bool of = lf_sign((a ^ res) & (b ^ res), size);
-    switch (cc >> 1) {
-    case 0: r = of; break;
-    case 1: r = cf; break;
-    case 2: r = res == 0; break;
-    case 3: r = cf || res == 0; break;
-    case 4: r = sf; break;
-    case 5: r = fx_parity_even(res); break;
-    case 6: r = sf != of; break;
-    default: r = res == 0 || sf != of; break;
-    }
-    return (cc & 1) ? !r : r;
-}
-
-/* The condition cc after `op` computed res from a and b. */
-FX_INLINE bool fx_cond(int op, int cc, int size, uint64_t a, uint64_t b, uint64_t res)
-{
-    switch (op) {
-    case FX_ADD: return fx_cond_add(cc, size, a, b, res);
-    case FX_SUB: case FX_CMP: return fx_cond_sub(cc, size, a, b, res);
-    default: return fx_cond_logic(cc, size, res);
-    }
-}
+/* --- conditions (SDM Vol. 1, Appendix B) without forming RFLAGS --- */
 
 /* The flags CF ZF SF OF after `op` computed res from a and b, as the index
  * of lf_cond_mask (cpu/flags.h): no branches, for the fused Jcc. */

@@ -34,14 +34,15 @@ DEF_MOV_MEM(2)
 DEF_MOV_MEM(4)
 DEF_MOV_MEM(8)
 
-/* MOVZX/MOVSX r32/r64, m8/m16: the destination is written whole. */
+/* MOVZX/MOVSX r32/r64, m8/m16: the destination is written whole (a
+ * zero-extended value below 2^16 is the same at either size). */
 #define DEF_MOVX_MEM(SRC) \
     FX_HANDLER(fast_MOVZX_load_##SRC) \
     { \
         void *p = fx_mem(cpu, e, SRC, TLB_READ); \
         if (!FX_LIKELY(p)) \
             return ic_generic(cpu, e); \
-        fx_set_reg(cpu, e->in.reg, e->in.opsize, host_load(p, SRC)); \
+        cpu->gpr[e->in.reg] = host_load(p, SRC); \
         return ic_next(cpu, e); \
     } \
     FX_HANDLER(fast_MOVSX_load_##SRC) \

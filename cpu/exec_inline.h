@@ -128,9 +128,12 @@ static inline bool ix_seg_flat(const struct x86_segment *s, int kind)
 {
     if ((s->limit ^ 0xffffffffu) | s->base | s->unusable)
         return false;
+    /* Type bits (SDM Vol. 3, 3.4.5.1): 8 code, 4 expand-down (data) or
+     * conforming (code), 2 writable (data) or readable (code).  An
+     * expand-down segment with a 4 GiB limit holds no offset at all. */
     if (kind == ACC_WRITE)
-        return (s->type & 0xa) == 0x2;           /* writable data */
-    return !(s->type & 8) || (s->type & 2);     /* data, or readable code */
+        return (s->type & 0xe) == 0x2;          /* writable expand-up data */
+    return (s->type & 8) ? (s->type & 2) != 0 : !(s->type & 4);
 }
 
 static inline uint64_t ix_linear(struct x86_cpu *cpu, int seg, uint64_t off, int size, int kind)
@@ -138,8 +141,8 @@ static inline uint64_t ix_linear(struct x86_cpu *cpu, int seg, uint64_t off, int
     if (x86_code64(cpu)) {
         if (seg < S_FS && ix_canonical(off) && ix_canonical(off + (uint64_t)size - 1))
             return off;
-    } else if (ix_seg_flat(&cpu->seg[seg], kind)) {
-        return off & 0xffffffffull;
+    } else if (ix_seg_flat(&cpu->seg[seg], kind) && off + (uint64_t)size - 1 <= 0xffffffffull) {
+        return off; /* an access past 4 GiB - 1 breaks the limit: x86_seg_linear */
     }
     return x86_seg_linear(cpu, seg, off, size, kind);
 }

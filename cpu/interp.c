@@ -3,11 +3,13 @@
  * Between blocks it looks at the world: stop requests, NMI and external
  * interrupts (unless blocked by IF or the interrupt shadow), HLT, the
  * instruction budget, breakpoints.  Then it finds the block at CS:RIP —
- * one TLB lookup for the host pointer, one hash lookup — and runs it: each
- * handler returns the next entry to run, and the block's terminator goes
- * on to the next block by itself (cpu/interp_chain.c) until something needs
- * the run loop: a system instruction, a pending interrupt or stop, the end
- * of the budget, an unfinished REP, code changed under the block.
+ * one TLB lookup for the host pointer, one hash lookup — and starts it:
+ * each handler goes on to the next itself, and a block's last branch (or
+ * its terminator) goes on to the next block (cpu/interp_chain.c), until
+ * something needs the run loop: a system instruction, a pending interrupt
+ * or stop, the end of the budget, an unfinished REP, code changed under the
+ * block.  Single steps, breakpoints and the end of a budget run one
+ * instruction at a time (run_stepwise).
  *
  * Faults longjmp back to interp_run_cache, which delivers them
  * (x86_deliver_pending) and re-enters the loop.  The loop itself lives in
@@ -157,8 +159,8 @@ static int block_mode(const struct x86_cpu *cpu, int bits)
         const struct x86_segment *d = &cpu->seg[s];
         if (s == S_CS)
             continue;
-        if (d->base || d->limit != 0xffffffffu || d->unusable || (d->type & 0xa) != 0x2)
-            return bits;
+        if (d->base || d->limit != 0xffffffffu || d->unusable || (d->type & 0xe) != 0x2)
+            return bits; /* not writable expand-up data with a 4 GiB limit */
     }
     return 32 | IC_MODE_FLAT;
 }

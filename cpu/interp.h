@@ -2,12 +2,17 @@
  *
  * The cache holds blocks of pre-decoded instructions (each with its handler
  * resolved), keyed by where the first byte lives in host memory (one to one
- * with the guest-physical address for RAM and ROM) and the code size
- * (16/32/64), which is all that changes decoding.  A block never crosses a
- * 4 KiB page and ends after a control transfer or a system instruction.
- * Pages that hold blocks are marked in mem/'s code bitmap; a write to one
- * calls interp_invalidate_phys() (through the memmap code hook that
- * cpu/interp_accel.c installs) and drops the blocks it touches. */
+ * with the guest-physical address for RAM and ROM), the RIP of the first
+ * instruction and the block mode (the code size, and whether the segments
+ * are flat: IC_MODE_*).  A block never crosses a 4 KiB page and ends after
+ * a control transfer or a system instruction.  Pages that hold blocks are
+ * marked in mem/'s code bitmap; a write to one calls
+ * interp_invalidate_phys() (through the memmap code hook that
+ * cpu/interp_accel.c installs) and drops the blocks it touches.
+ *
+ * The files: interp.c the run loop; interp_cache.c the cache and decoding
+ * a block; interp_chain.c going from block to block; exec_fast*.c the
+ * specialised and fused handlers; interp_accel.c the accelerator. */
 #ifndef GLASS_CPU_INTERP_H
 #define GLASS_CPU_INTERP_H
 

@@ -62,10 +62,14 @@ IC_ALWAYS_INLINE bool ic_stack_deep(const struct interp_cache *c)
     return ic_stack_pointer() < c->stack_limit;
 }
 
-/* Something needs the run loop: an interrupt, an NMI, a stop request. */
+/* Something needs the run loop: a stop request, an NMI or an interrupt it
+ * could take (IF and NMI blocking only change in system instructions,
+ * which end a chain). */
 static inline bool ic_pending(const struct x86_cpu *cpu)
 {
-    return (cpu->env.intr_pending | cpu->env.stop_request | cpu->nmi_pending) != 0;
+    return cpu->env.stop_request ||
+           (cpu->nmi_pending && !cpu->nmi_blocked) ||
+           (cpu->env.intr_pending && (cpu->rflags & FL_IF));
 }
 
 /* The end of the block-ending branch at e, which went to the successor in

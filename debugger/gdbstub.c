@@ -83,7 +83,18 @@ static void console(struct gdbstub *s, const char *text)
 
 static const char *mode_name(enum gdb_arch a)
 {
-    return a == GDB_I8086 ? "real mode" : a == GDB_I386 ? "protected mode" : "long mode";
+    return a == GDB_I8086 ? "16-bit code" : a == GDB_I386 ? "32-bit code" : "64-bit code";
+}
+
+static const char *cpu_mode(const struct x86_cpu *cpu)
+{
+    if (x86_code64(cpu))
+        return "long mode";
+    if (x86_long_mode(cpu))
+        return "compatibility mode";
+    if (x86_vm86(cpu))
+        return "virtual-8086 mode";
+    return x86_protected(cpu) ? "protected mode" : "real mode";
 }
 
 /* ---- running the guest while watching a socket ------------------------- */
@@ -230,11 +241,11 @@ static void announce_mode(struct gdbstub *s)
     s->told = now;
     char text[512];
     if (now == s->arch) {
-        snprintf(text, sizeof(text), "glass: the guest is in %s again, as gdb's description (%s).\n",
+        snprintf(text, sizeof(text), "glass: the guest runs %s again, as gdb's description (%s) says.\n",
                  mode_name(now), gdb_arch_name(now));
     } else if ((now == GDB_AMD64) != (s->arch == GDB_AMD64)) {
         snprintf(text, sizeof(text),
-                 "glass: the guest switched to %s; gdb holds the %s register layout, "
+                 "glass: the guest now runs %s; gdb holds the %s register layout, "
                  "so registers are shown %s. For the %s layout: disconnect, then "
                  "target remote again (glass stays stopped; docs/gdb.md).\n",
                  mode_name(now), gdb_arch_name(s->arch),
@@ -242,7 +253,7 @@ static void announce_mode(struct gdbstub *s)
                  gdb_arch_name(now));
     } else {
         snprintf(text, sizeof(text),
-                 "glass: the guest switched to %s: `set architecture %s` to disassemble "
+                 "glass: the guest now runs %s: `set architecture %s` to disassemble "
                  "its code (the registers are the same).\n",
                  mode_name(now), gdb_arch_name(now));
     }
@@ -492,7 +503,7 @@ static void handle_monitor(struct gdbstub *s, const char *p)
     } else if (!strcmp(cmd, "mode")) {
         snprintf(out, sizeof(out),
                  "vCPU %d: %s, %d-bit code, CS:IP %04x:%llx (linear %llx); gdb's description: %s\n",
-                 s->dbg.cur_vcpu, mode_name(gdb_arch_for_cpu(cpu)), x86_code_bits(cpu),
+                 s->dbg.cur_vcpu, cpu_mode(cpu), x86_code_bits(cpu),
                  cpu->seg[S_CS].selector, (unsigned long long)cpu->rip,
                  (unsigned long long)(x86_code64(cpu) ? cpu->rip : cpu->seg[S_CS].base + cpu->rip),
                  gdb_arch_name(s->arch));
@@ -523,8 +534,7 @@ static void handle_extra_info(struct gdbstub *s, const char *p)
         return;
     }
     char text[64];
-    snprintf(text, sizeof(text), "vCPU %d, %s", (int)tid - 1,
-             mode_name(gdb_arch_for_cpu(&s->m->vcpu[tid - 1].cpu)));
+    snprintf(text, sizeof(text), "vCPU %d, %s", (int)tid - 1, cpu_mode(&s->m->vcpu[tid - 1].cpu));
     rsp_hex_encode((const uint8_t *)text, strlen(text), s->reply);
     rsp_send_str(&s->conn, s->reply);
 }
@@ -625,6 +635,7 @@ static int handle_packet(struct gdbstub *s, char *p, size_t len)
 static enum serve_end serve(struct gdbstub *s, int fd)
 {
     rsp_init(&s->conn, fd);
+    s->conn.abort_flag = &s->m->stop;
     s->arch = gdb_arch_for_cpu(dbg_cpu(&s->dbg));
     s->told = s->arch;
     for (;;) {
@@ -672,11 +683,19 @@ static int open_listener(const char *host, uint16_t port)
     return fd;
 }
 
-static int accept_client(int listen_fd)
+/* The next gdb, or -1 when glass is told to end (a signal) meanwhile. */
+static int accept_client(struct gdbstub *s)
 {
-    int fd;
+    struct pollfd p = { .fd = s->listen_fd, .events = POLLIN };
+    int fd, r;
+    while ((r = poll(&p, 1, 200)) <= 0) {
+        if (s->m->stop)
+            return -1;
+        if (r < 0 && errno != EINTR)
+            return -1;
+    }
     do {
-        fd = accept4(listen_fd, NULL, NULL, SOCK_CLOEXEC);
+        fd = accept4(s->listen_fd, NULL, NULL, SOCK_CLOEXEC);
     } while (fd < 0 && errno == EINTR);
     if (fd >= 0) {
         int one = 1;
@@ -740,7 +759,11 @@ int gdbstub_main(struct machine *m, const struct options *opt)
 
     bool ended = !opt->start_stopped && run_until_client(s);
     while (!ended) {
-        int fd = accept_client(s->listen_fd);
+        int fd = accept_client(s);
+        if (fd < 0 && s->m->stop) {
+            s->exit_status = s->m->exit_status;
+            break;
+        }
         if (fd < 0) {
             fprintf(stderr, "glass: gdb stub: accept: %s\n", strerror(errno));
             s->exit_status = 1;
@@ -760,7 +783,11 @@ int gdbstub_main(struct machine *m, const struct options *opt)
             ended = run_until_client(s);
             break;
         case SERVE_CLOSED:
-            break;                      /* stay stopped: gdb may come back */
+            /* Stay stopped: gdb may come back (`disconnect` + `target
+             * remote` re-reads the description) and re-inserts its
+             * breakpoints then. */
+            remove_all_points(s);
+            break;
         }
     }
     close(s->listen_fd);

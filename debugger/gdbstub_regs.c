@@ -102,11 +102,14 @@ static const struct reg_def *table(enum gdb_arch a, int *count)
 
 enum gdb_arch gdb_arch_for_cpu(const struct x86_cpu *cpu)
 {
-    if (x86_code64(cpu))    /* compatibility mode runs 32/16-bit code: i386 */
-        return GDB_AMD64;
-    if (!x86_protected(cpu) || x86_vm86(cpu))
-        return GDB_I8086;
-    return GDB_I386;
+    /* By the code the CPU runs: 16-bit protected mode (the instructions
+     * between setting CR0.PE and the far jump) is i8086 for gdb, and
+     * compatibility mode i386. */
+    switch (x86_code_bits(cpu)) {
+    case 64: return GDB_AMD64;
+    case 32: return GDB_I386;
+    default: return GDB_I8086;
+    }
 }
 
 const char *gdb_arch_name(enum gdb_arch a)

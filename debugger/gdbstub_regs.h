@@ -1,9 +1,10 @@
 /* The gdb stub's register views: which target description gdb gets for the
  * guest's mode, and how struct x86_cpu packs into gdb's 'g' packet for it.
  *
- *   GDB_I8086  real mode (and virtual-8086): architecture "i8086" with the
- *              i386 registers, so gdb disassembles 16-bit code;
- *   GDB_I386   16/32-bit protected mode: "i386";
+ *   GDB_I8086  16-bit code (real mode, virtual-8086, a 16-bit code
+ *              segment): architecture "i8086" with the i386 registers, so
+ *              gdb disassembles 16-bit code;
+ *   GDB_I386   32-bit code (protected or compatibility mode): "i386";
  *   GDB_AMD64  64-bit mode (CS.L = 1): "i386:x86-64", with fs_base/gs_base;
  *              compatibility mode gets GDB_I386, as its code is 32-bit.
  *

@@ -2,6 +2,7 @@
 #include "debugger/gdbstub_rsp.h"
 
 #include <errno.h>
+#include <poll.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -24,6 +25,15 @@ uint8_t rsp_checksum(const void *data, size_t len)
 static int next_byte(struct rsp_conn *c)
 {
     if (c->in_pos == c->in_len) {
+        /* Wait in slices, so that glass ending (a signal) is noticed. */
+        struct pollfd p = { .fd = c->fd, .events = POLLIN };
+        int r;
+        while ((r = poll(&p, 1, 200)) <= 0) {
+            if (c->abort_flag && *c->abort_flag)
+                return -1;
+            if (r < 0 && errno != EINTR)
+                return -1;
+        }
         ssize_t n;
         do {
             n = read(c->fd, c->in, sizeof(c->in));

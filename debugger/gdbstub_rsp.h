@@ -18,6 +18,7 @@
 struct rsp_conn {
     int fd;
     bool noack;                     /* after QStartNoAckMode */
+    volatile int *abort_flag;       /* when set nonzero, reads give up (RSP_EOF) */
     uint8_t in[4096];
     size_t in_len, in_pos;
 };

@@ -8,17 +8,18 @@
 #include "cpu/interp.h"
 #include "machine/board.h"
 #include "vmx/host_probe.h"
+#include "translate/bt.h"
 #include "vmx/kvm.h"
 
-/* The interpreter lives in cpu/interp_accel.c.  Weak so that the board
- * links (and says so clearly) in a tree where it has not landed yet. */
-extern const struct accel_ops accel_interp __attribute__((weak));
+/* The interpreter lives in cpu/interp_accel.c. */
+extern const struct accel_ops accel_interp;
 
 /* Preference order for -accel auto: kvm, bt, interp (vmx/host_probe.c
  * decides). */
 const struct accel_ops *const accel_all[] = {
-    &accel_interp,  /* NULL (ending the list early) while it is missing */
+    &accel_interp,
     &accel_kvm,
+    &accel_bt,
     NULL,
 };
 
@@ -91,7 +92,9 @@ const struct accel_ops *accel_choose(const char *requested)
 int accel_run_slice(const struct accel_ops *a, struct vcpu *v, struct vm_exit *exit,
                     uint64_t max_insns)
 {
-    if (&accel_interp && a == &accel_interp && v->accel_state)
+    if (a == &accel_interp && v->accel_state)
         return interp_run_cache(&v->cpu, v->accel_state, exit, max_insns);
+    if (a == &accel_bt && v->accel_state)
+        return bt_run_slice(v, exit, max_insns);   /* budgeted, like interp */
     return a->run(v, exit);
 }

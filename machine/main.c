@@ -4,6 +4,8 @@
 #include <signal.h>
 #include <stdio.h>
 
+#include "debugger/gdbstub.h"
+#include "debugger/repl.h"
 #include "machine/board.h"
 #include "machine/options.h"
 
@@ -27,7 +29,15 @@ int main(int argc, char **argv)
     struct machine *m = machine_create(&opt);
     if (!m)
         return 1;
-    int status = machine_run(m);
+    /* Who drives the machine: the gdb stub (-s, -gdb), the debugger's REPL
+     * or script (-S, --debug, --debug-script), or the plain run loop. */
+    int status;
+    if (opt.gdb_port)
+        status = gdbstub_main(m, &opt);
+    else if (opt.debug || opt.debug_script || opt.start_stopped)
+        status = debugger_main(m, &opt);
+    else
+        status = machine_run(m);
     machine_destroy(m);
     return status;
 }

@@ -324,9 +324,16 @@ END_TEST
 
 START_TEST(debugger_options)
 {
-    FAILS("-S: not supported yet (comes with the debugger)", NULL, "-S");
-    FAILS("-s: not supported yet (comes with the debugger)", NULL, "-s");
-    FAILS("-gdb: not supported yet (comes with the debugger)", NULL, "-gdb", "tcp::1234");
+    struct options o;
+    ck_assert_int_eq(parse(&o, "-S", NULL), 0);
+    ck_assert(o.start_stopped);
+    ck_assert_uint_eq(o.gdb_port, 0);
+    ck_assert_int_eq(parse(&o, "-s", NULL), 0);
+    ck_assert_uint_eq(o.gdb_port, 1234);
+    ck_assert_int_eq(parse(&o, "-gdb", "tcp::4321", NULL), 0);
+    ck_assert_uint_eq(o.gdb_port, 4321);
+    ck_assert_int_eq(parse(&o, "--debug-script", "cmds.txt", NULL), 0);
+    ck_assert_str_eq(o.debug_script, "cmds.txt");
     FAILS("-gdb: missing argument", NULL, "-gdb");
 }
 END_TEST

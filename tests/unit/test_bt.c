@@ -1,0 +1,447 @@
+/* The binary translator against the interpreter: each guest program (bytes
+ * assembled with nasm, source in the comments or in the test's name) runs
+ * once on the interpreter and once on the translator, each on a fresh CPU
+ * and memory, and the final registers, RIP, RFLAGS, exit reason and guest
+ * memory must agree.  Plus self-modifying code, faults, the budget, and a
+ * speed measurement (printed, never asserted). */
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "cpu/exec.h"
+#include "cpu/interp.h"
+#include "cpu/mmu.h"
+#include "mem/memmap.h"
+#include "mem/pagewalk.h"
+#include "mem/tlb.h"
+#include "translate/bt.h"
+#include "translate/ir.h"
+
+#define CODE 0x1000ull
+#define RAM (2u << 20)
+#define CMP_BYTES 0x20000u
+
+/* mov ecx, 1000 / xor eax, eax / l: add eax, ecx / dec ecx / jnz l / hlt */
+static const uint8_t prog_p32[] = { 0xb9, 0xe8, 0x03, 0x00, 0x00, 0x31, 0xc0, 0x01, 0xc8, 0x49, 0x75, 0xfb, 0xf4 };
+/* cld / mov esi, 0x3000 / mov edi, 0x5000 / mov ecx, 10000 / rep movsb /
+ * mov edi, 0x8000 / mov eax, 0x11223344 / mov ecx, 100 / rep stosd / hlt */
+static const uint8_t prog_movs[] = { 0xfc, 0xbe, 0x00, 0x30, 0x00, 0x00, 0xbf, 0x00, 0x50, 0x00, 0x00, 0xb9, 0x10, 0x27, 0x00, 0x00, 0xf3, 0xa4, 0xbf, 0x00, 0x80, 0x00, 0x00, 0xb8, 0x44, 0x33, 0x22, 0x11, 0xb9, 0x64, 0x00, 0x00, 0x00, 0xf3, 0xab, 0xf4 };
+/* mov esp, 0x9000 / call f / add eax, 1 / hlt / f: mov eax, 41 / push eax / pop ebx / ret */
+static const uint8_t prog_call[] = { 0xbc, 0x00, 0x90, 0x00, 0x00, 0xe8, 0x04, 0x00, 0x00, 0x00, 0x83, 0xc0, 0x01, 0xf4, 0xb8, 0x29, 0x00, 0x00, 0x00, 0x50, 0x5b, 0xc3 };
+/* xor ecx, ecx / mov eax, 7 / div ecx / hlt */
+static const uint8_t prog_divz[] = { 0x31, 0xc9, 0xb8, 0x07, 0x00, 0x00, 0x00, 0xf7, 0xf1, 0xf4 };
+/* mov ecx, 3 / xor ebx, ebx / l: mov eax, 5 / add ebx, eax /
+ * mov dword [l+1], 100 / dec ecx / jnz l / hlt */
+static const uint8_t prog_smc[] = { 0xb9, 0x03, 0x00, 0x00, 0x00, 0x31, 0xdb, 0xb8, 0x05, 0x00, 0x00, 0x00, 0x01, 0xc3, 0xc7, 0x05, 0x08, 0x10, 0x00, 0x00, 0x64, 0x00, 0x00, 0x00, 0x49, 0x75, 0xec, 0xf4 };
+/* mov rax, 0x123456789abcdef0 / mov esp, 0x9000 / push rax / pop rbx /
+ * shl rbx, 4 / mov ecx, -1 / add ecx, 1 / mov r8, -1 / mov r8d, 5 /
+ * lea rdx, [rel data] / mov rsi, [rdx] / hlt / data: dq 0xdeadbeefcafef00d */
+static const uint8_t prog_p64[] = { 0x48, 0xb8, 0xf0, 0xde, 0xbc, 0x9a, 0x78, 0x56, 0x34, 0x12, 0xbc, 0x00, 0x90, 0x00, 0x00, 0x50, 0x5b, 0x48, 0xc1, 0xe3, 0x04, 0xb9, 0xff, 0xff, 0xff, 0xff, 0x83, 0xc1, 0x01, 0x49, 0xc7, 0xc0, 0xff, 0xff, 0xff, 0xff, 0x41, 0xb8, 0x05, 0x00, 0x00, 0x00, 0x48, 0x8d, 0x15, 0x04, 0x00, 0x00, 0x00, 0x48, 0x8b, 0x32, 0xf4, 0x0d, 0xf0, 0xfe, 0xca, 0xef, 0xbe, 0xad, 0xde };
+/* The interpreter's benchmark loop, 10M iterations of 11-12 instructions:
+ *   mov ecx, 10000000 / xor eax, eax / mov ebx, 12345 / mov esi, 0x4000
+ * l: add eax, ebx / xor ebx, eax / mov edx, [esi] / lea ebx, [ebx+edx*2+1]
+ *   shr edx, 3 / mov [esi], eax / sub eax, edx / cmp eax, ebx / jb s
+ *   inc eax / s: dec ecx / jnz l / hlt */
+static const uint8_t prog_bench[] = { 0xb9, 0x80, 0x96, 0x98, 0x00, 0x31, 0xc0, 0xbb, 0x39, 0x30, 0x00, 0x00, 0xbe, 0x00, 0x40, 0x00, 0x00, 0x01, 0xd8, 0x31, 0xc3, 0x8b, 0x16, 0x8d, 0x5c, 0x53, 0x01, 0xc1, 0xea, 0x03, 0x89, 0x06, 0x29, 0xd0, 0x39, 0xd8, 0x72, 0x01, 0x40, 0x49, 0x75, 0xe7, 0xf4 };
+/* mov esi, 0x7000 / mov dword [esi], 0x12345678 / mov ecx, [esi+3] /
+ * mov edx, [0x1ffd] (crosses a page) / mov [0x2fff], eax (crosses) /
+ * mov word [0x3ffe], 0x1234 / add dword [0x4ffe], 0x55 (crosses) / hlt */
+static const uint8_t prog_edges[] = { 0xbe, 0x00, 0x70, 0x00, 0x00, 0xc7, 0x06, 0x78, 0x56, 0x34, 0x12, 0x8b, 0x4e, 0x03, 0x8b, 0x15, 0xfd, 0x1f, 0x00, 0x00, 0xa3, 0xff, 0x2f, 0x00, 0x00, 0x66, 0xc7, 0x05, 0xfe, 0x3f, 0x00, 0x00, 0x34, 0x12, 0x83, 0x05, 0xfe, 0x4f, 0x00, 0x00, 0x55, 0xf4 };
+/* jmp $ */
+static const uint8_t prog_spin[] = { 0xeb, 0xfe };
+/* mix32 and mix64: every natively translated instruction in its forms and
+ * sizes, flags read by Jcc, SETcc, CMOVcc, ADC/SBB (through the
+ * interpreter's handlers), a call, a RIP-relative store into the code page
+ * (64-bit), a computed jump.  Sources in docs/translator.md. */
+static const uint8_t prog_mix32[] = {
+    0xbc, 0x00, 0x90, 0x00, 0x00, 0xbe, 0x00, 0x40, 0x00, 0x00, 0xb8, 0x78, 0x56, 0x34, 0x12,
+    0xbb, 0xf0, 0xde, 0xbc, 0x9a, 0xb9, 0xc8, 0x00, 0x00, 0x00, 0x01, 0xd8, 0x11, 0xc2, 0x89,
+    0x06, 0x80, 0x46, 0x01, 0x7f, 0x66, 0x29, 0xd8, 0x30, 0xdc, 0x20, 0xc7, 0x08, 0xeb, 0xfe,
+    0x46, 0x02, 0x4a, 0x66, 0xf7, 0xdb, 0xf6, 0xd4, 0xc1, 0xe0, 0x03, 0xc1, 0xeb, 0x05, 0xc1,
+    0xfa, 0x07, 0x69, 0xf8, 0x39, 0x30, 0x00, 0x00, 0x0f, 0xaf, 0x3e, 0x0f, 0xb6, 0x6e, 0x01,
+    0x0f, 0xbf, 0x56, 0x02, 0x8d, 0xac, 0x95, 0x00, 0x01, 0x00, 0x00, 0x55, 0xff, 0x36, 0x5a,
+    0x5b, 0x39, 0xd8, 0x0f, 0x9c, 0xc0, 0x0f, 0x96, 0x46, 0x03, 0x0f, 0x4f, 0xda, 0x0f, 0x43,
+    0x16, 0xf7, 0xc3, 0x00, 0x10, 0x00, 0x00, 0x74, 0x03, 0x83, 0xc3, 0x07, 0x80, 0xfb, 0x80,
+    0x77, 0x01, 0x43, 0x2b, 0x06, 0x19, 0xcb, 0x89, 0x44, 0x8e, 0x08, 0x83, 0xc6, 0x04, 0x81,
+    0xe6, 0xff, 0x4f, 0x00, 0x00, 0x81, 0xce, 0x00, 0x40, 0x00, 0x00, 0x49, 0x75, 0x84, 0x9c,
+    0x5a, 0xf4
+};
+static const uint8_t prog_mix64[] = {
+    0xbc, 0x00, 0x90, 0x00, 0x00, 0xbe, 0x00, 0x40, 0x00, 0x00, 0x48, 0xb8, 0xf0, 0xde, 0xbc,
+    0x9a, 0x78, 0x56, 0x34, 0x12, 0x48, 0xc7, 0xc3, 0xb3, 0xff, 0xff, 0xff, 0xb9, 0x2c, 0x01,
+    0x00, 0x00, 0x49, 0xb8, 0x0f, 0x0f, 0x0f, 0x0f, 0x0f, 0x0f, 0x0f, 0x0f, 0x48, 0x01, 0xd8,
+    0x48, 0x89, 0x06, 0x48, 0x81, 0x06, 0xff, 0xff, 0xff, 0x7f, 0x4c, 0x2b, 0x06, 0x41, 0x31,
+    0xc1, 0x4d, 0x21, 0xc2, 0x66, 0x41, 0x09, 0xc3, 0x48, 0xff, 0x46, 0x08, 0x49, 0xff, 0xc9,
+    0x49, 0xf7, 0xda, 0x49, 0xf7, 0xd3, 0x48, 0xc1, 0xe0, 0x0d, 0x48, 0xc1, 0xeb, 0x03, 0x49,
+    0xc1, 0xf8, 0x11, 0x4c, 0x6b, 0xe0, 0xfd, 0x4c, 0x0f, 0xaf, 0x26, 0x44, 0x0f, 0xb6, 0x6e,
+    0x01, 0x4c, 0x0f, 0xbf, 0x76, 0x02, 0x4c, 0x63, 0x7e, 0x04, 0x4f, 0x8d, 0xac, 0xf5, 0x00,
+    0xff, 0xff, 0xff, 0x43, 0x8d, 0x54, 0x3d, 0x00, 0x41, 0x55, 0xff, 0x36, 0x5a, 0x5b, 0xe8,
+    0x5d, 0x00, 0x00, 0x00, 0x48, 0x39, 0xd8, 0x40, 0x0f, 0x9f, 0xc7, 0x0f, 0x98, 0x46, 0x03,
+    0x48, 0x0f, 0x4c, 0xda, 0x0f, 0x46, 0x16, 0xf6, 0xc3, 0x10, 0x74, 0x04, 0x48, 0x83, 0xc3,
+    0x07, 0x41, 0x80, 0xfc, 0x80, 0x73, 0x03, 0x48, 0xff, 0xc3, 0x48, 0x8b, 0x3d, 0x37, 0x00,
+    0x00, 0x00, 0x48, 0x01, 0x3d, 0x30, 0x00, 0x00, 0x00, 0x48, 0x89, 0x44, 0xce, 0x10, 0x48,
+    0x83, 0xc6, 0x08, 0x48, 0x81, 0xe6, 0xff, 0x4f, 0x00, 0x00, 0x48, 0x81, 0xce, 0x00, 0x40,
+    0x00, 0x00, 0x48, 0x8d, 0x15, 0x02, 0x00, 0x00, 0x00, 0xff, 0xe2, 0xff, 0xc9, 0x0f, 0x85,
+    0x45, 0xff, 0xff, 0xff, 0x9c, 0x5a, 0xf4, 0x48, 0x83, 0xc0, 0x03, 0xc3, 0x11, 0x11, 0x11,
+    0x11, 0x11, 0x11, 0x11, 0x11
+};
+
+/* One guest machine: memory, a CPU, and the interpreter or the translator. */
+struct world {
+    struct memmap mm;
+    struct x86_cpu *cpu;
+    struct interp_cache *ic;
+    struct bt_vcpu *bt;
+};
+
+static struct world W[2];   /* [0] interpreter, [1] translator */
+
+static void code_written(void *opaque, uint64_t gpa, uint64_t len)
+{
+    struct world *w = opaque;
+    if (w->bt)
+        bt_invalidate_phys(w->bt, gpa, len);
+    if (w->ic)
+        interp_invalidate_phys(w->ic, gpa, len);
+}
+
+static void flat_seg(struct x86_segment *s, uint8_t type, bool l64)
+{
+    *s = (struct x86_segment){ .base = 0, .limit = 0xffffffff, .type = type, .s = 1,
+                               .present = 1, .db = l64 ? 0 : 1, .l = l64, .g = 1 };
+}
+
+static void world_init(struct world *w, bool bt)
+{
+    memset(w, 0, sizeof(*w));
+    ck_assert_int_eq(memmap_init(&w->mm, 4 << 20), 0);
+    ck_assert_int_eq(memmap_add_ram(&w->mm, "ram", 0, RAM), 0);
+    w->cpu = calloc(1, sizeof(*w->cpu));
+    ck_assert_ptr_nonnull(w->cpu);
+    w->cpu->env.mem = &w->mm;
+    w->cpu->env.tlb = tlb_create(&w->mm);
+    ck_assert_ptr_nonnull(w->cpu->env.tlb);
+    if (bt) {
+        w->bt = bt_vcpu_create(w->cpu);
+        ck_assert_ptr_nonnull(w->bt);
+    } else {
+        w->ic = interp_cache_create();
+        ck_assert_ptr_nonnull(w->ic);
+    }
+    memmap_set_code_hook(&w->mm, code_written, w);
+    /* Flat 32-bit protected mode, CPL 0, no IDT. */
+    w->cpu->cr0 = CR0_PE | CR0_ET;
+    w->cpu->rflags = FL_FIXED1;
+    flat_seg(&w->cpu->seg[S_CS], 0xb, false);
+    for (int s = S_ES; s <= S_GS; s++)
+        if (s != S_CS)
+            flat_seg(&w->cpu->seg[s], 0x3, false);
+    w->cpu->rip = CODE;
+}
+
+static void world_fini(struct world *w)
+{
+    bt_vcpu_destroy(w->bt);
+    interp_cache_destroy(w->ic);
+    tlb_destroy(w->cpu->env.tlb);
+    free(w->cpu);
+    memmap_destroy(&w->mm);
+}
+
+static void setup(void)
+{
+    world_init(&W[0], false);
+    world_init(&W[1], true);
+}
+
+static void teardown(void)
+{
+    world_fini(&W[0]);
+    world_fini(&W[1]);
+}
+
+static void load_both(uint64_t gpa, const void *p, size_t n)
+{
+    for (int i = 0; i < 2; i++)
+        ck_assert_int_eq(memmap_write(&W[i].mm, gpa, p, n), 0);
+}
+
+static void put64_both(uint64_t gpa, uint64_t v)
+{
+    load_both(gpa, &v, 8);
+}
+
+/* 64-bit mode with the first 2 MiB identity-mapped by one large page. */
+static void long_mode_both(void)
+{
+    put64_both(0x10000, 0x11000 | PTE_P | PTE_RW);
+    put64_both(0x11000, 0x12000 | PTE_P | PTE_RW);
+    put64_both(0x12000, 0x0 | PTE_P | PTE_RW | PTE_PS);
+    for (int i = 0; i < 2; i++) {
+        struct x86_cpu *cpu = W[i].cpu;
+        cpu->cr3 = 0x10000;
+        cpu->cr4 = CR4_PAE;
+        cpu->efer = EFER_LME | EFER_LMA;
+        cpu->cr0 = CR0_PE | CR0_PG | CR0_ET;
+        flat_seg(&cpu->seg[S_CS], 0xb, true);
+    }
+}
+
+static struct vm_exit run_one(struct world *w, uint64_t max)
+{
+    struct vm_exit e;
+    memset(&e, 0, sizeof(e));
+    if (w->bt)
+        ck_assert_int_eq(bt_run(w->bt, &e, max), 0);
+    else
+        ck_assert_int_eq(interp_run_cache(w->cpu, w->ic, &e, max), 0);
+    return e;
+}
+
+/* Run both; everything architectural must agree. */
+static void run_compare(uint64_t max, uint32_t want_reason)
+{
+    struct vm_exit e0 = run_one(&W[0], max), e1 = run_one(&W[1], max);
+    struct x86_cpu *a = W[0].cpu, *b = W[1].cpu;
+
+    ck_assert_uint_eq(e0.reason, want_reason);
+    ck_assert_uint_eq(e1.reason, e0.reason);
+    for (int r = 0; r < 16; r++)
+        ck_assert_msg(a->gpr[r] == b->gpr[r], "gpr %d: interp %#llx bt %#llx", r,
+                      (unsigned long long)a->gpr[r], (unsigned long long)b->gpr[r]);
+    ck_assert_uint_eq(b->rip, a->rip);
+    ck_assert_uint_eq(x86_get_rflags(b), x86_get_rflags(a));
+    ck_assert_uint_eq(b->shutdown, a->shutdown);
+    ck_assert_uint_eq(b->interrupt_shadow, a->interrupt_shadow);
+    ck_assert_uint_eq(b->halted, a->halted);
+    ck_assert_uint_eq(b->cr2, a->cr2);
+    static uint8_t ma[CMP_BYTES], mb[CMP_BYTES];
+    ck_assert_int_eq(memmap_read(&W[0].mm, 0, ma, sizeof(ma)), 0);
+    ck_assert_int_eq(memmap_read(&W[1].mm, 0, mb, sizeof(mb)), 0);
+    for (unsigned i = 0; i < CMP_BYTES; i++)
+        ck_assert_msg(ma[i] == mb[i], "memory at %#x: interp %#x bt %#x", i, ma[i], mb[i]);
+}
+
+START_TEST(test_sum_loop)
+{
+    load_both(CODE, prog_p32, sizeof(prog_p32));
+    run_compare(0, EXIT_HLT);
+    ck_assert_uint_eq(W[1].cpu->gpr[R_RAX], 500500);
+    ck_assert_uint_eq(W[1].cpu->insn_count, W[0].cpu->insn_count);
+}
+END_TEST
+
+START_TEST(test_rep_string)
+{
+    uint8_t src[10000];
+    for (size_t i = 0; i < sizeof(src); i++)
+        src[i] = (uint8_t)(i * 7 + 3);
+    load_both(0x3000, src, sizeof(src));
+    load_both(CODE, prog_movs, sizeof(prog_movs));
+    run_compare(0, EXIT_HLT);
+}
+END_TEST
+
+START_TEST(test_call_ret)
+{
+    load_both(CODE, prog_call, sizeof(prog_call));
+    run_compare(0, EXIT_HLT);
+    ck_assert_uint_eq(W[1].cpu->gpr[R_RAX], 42);
+    ck_assert_uint_eq(W[1].cpu->gpr[R_RBX], 41);
+}
+END_TEST
+
+/* #DE with no IDT: #DF, then a triple fault, the same on both. */
+START_TEST(test_fault)
+{
+    load_both(CODE, prog_divz, sizeof(prog_divz));
+    run_compare(0, EXIT_TRIPLE_FAULT);
+}
+END_TEST
+
+/* A store into the running block changes an instruction later in it. */
+START_TEST(test_smc)
+{
+    load_both(CODE, prog_smc, sizeof(prog_smc));
+    run_compare(0, EXIT_HLT);
+    ck_assert_uint_eq(W[1].cpu->gpr[R_RBX], 5 + 100 + 100);
+}
+END_TEST
+
+START_TEST(test_mix32)
+{
+    load_both(CODE, prog_mix32, sizeof(prog_mix32));
+    run_compare(0, EXIT_HLT);
+}
+END_TEST
+
+START_TEST(test_p64)
+{
+    long_mode_both();
+    load_both(CODE, prog_p64, sizeof(prog_p64));
+    run_compare(0, EXIT_HLT);
+    ck_assert_uint_eq(W[1].cpu->gpr[R_RSI], 0xdeadbeefcafef00dull);
+}
+END_TEST
+
+START_TEST(test_mix64)
+{
+    long_mode_both();
+    load_both(CODE, prog_mix64, sizeof(prog_mix64));
+    run_compare(0, EXIT_HLT);
+}
+END_TEST
+
+/* Accesses crossing pages take the slow path; a #PF in the middle of a
+ * block names its instruction. */
+START_TEST(test_edges)
+{
+    load_both(CODE, prog_edges, sizeof(prog_edges));
+    run_compare(0, EXIT_HLT);
+}
+END_TEST
+
+START_TEST(test_page_fault)
+{
+    /* 32-bit paging: page 0x7000 not present; the store faults, no IDT:
+     * triple fault with CR2 = 0x7000 and RIP at the store. */
+    uint32_t pd[1024] = { 0 }, pt[1024] = { 0 };
+    pd[0] = 0x21000 | PTE_P | PTE_RW;
+    for (int i = 0; i < 512; i++)
+        pt[i] = (uint32_t)(i << 12) | PTE_P | PTE_RW;
+    pt[7] = 0;
+    load_both(0x20000, pd, sizeof(pd));
+    load_both(0x21000, pt, sizeof(pt));
+    for (int i = 0; i < 2; i++) {
+        W[i].cpu->cr3 = 0x20000;
+        W[i].cpu->cr0 |= CR0_PG;
+    }
+    load_both(CODE, prog_edges, sizeof(prog_edges));
+    run_compare(0, EXIT_TRIPLE_FAULT);
+    ck_assert_uint_eq(W[1].cpu->cr2, 0x7000);
+    ck_assert_uint_eq(W[1].cpu->rip, CODE + 5);
+}
+END_TEST
+
+/* An endless loop stops at the budget, and at a stop request. */
+START_TEST(test_budget)
+{
+    load_both(CODE, prog_spin, sizeof(prog_spin));
+    struct vm_exit e = run_one(&W[1], 100000);
+    ck_assert_uint_eq(e.reason, EXIT_GLASS_STOP);
+    ck_assert_uint_ge(W[1].cpu->insn_count, 100000);
+    ck_assert_uint_le(W[1].cpu->insn_count, 100000 + 64);
+    ck_assert_uint_eq(W[1].cpu->rip, CODE);
+    W[1].cpu->env.stop_request = 1;
+    e = run_one(&W[1], 0);
+    ck_assert_uint_eq(e.reason, EXIT_GLASS_STOP);
+}
+END_TEST
+
+/* Real mode runs on the interpreter: mov ax, 0x1234 / add ax, ax / hlt. */
+START_TEST(test_real_mode)
+{
+    static const uint8_t prog[] = { 0xb8, 0x34, 0x12, 0x01, 0xc0, 0xf4 };
+    for (int i = 0; i < 2; i++) {
+        x86_cpu_reset(W[i].cpu);
+        W[i].cpu->seg[S_CS].selector = 0;
+        W[i].cpu->seg[S_CS].base = 0;
+        W[i].cpu->rip = CODE;
+    }
+    load_both(CODE, prog, sizeof(prog));
+    run_compare(0, EXIT_HLT);
+    ck_assert_uint_eq(W[1].cpu->gpr[R_RAX] & 0xffff, 0x2468);
+}
+END_TEST
+
+/* STI's interrupt shadow covers one instruction: sti / inc eax / sti /
+ * hlt, then an interrupt would be taken (the shadow is over). */
+START_TEST(test_sti_shadow)
+{
+    static const uint8_t prog[] = { 0xfb, 0x40, 0xfb, 0xf4 };
+    load_both(CODE, prog, sizeof(prog));
+    run_compare(0, EXIT_HLT);
+    ck_assert_uint_eq(W[1].cpu->interrupt_shadow, 0);
+}
+END_TEST
+
+/* Single-stepping goes through the interpreter one instruction a time. */
+START_TEST(test_single_step)
+{
+    load_both(CODE, prog_p32, sizeof(prog_p32));
+    struct debug_ctl d = { .single_step = 1 };
+    bt_set_debug(W[1].bt, &d);
+    struct vm_exit e = run_one(&W[1], 0);
+    ck_assert_uint_eq(e.reason, EXIT_GLASS_DEBUG);
+    ck_assert_uint_eq(W[1].cpu->rip, CODE + 5);
+    d.single_step = 0;
+    bt_set_debug(W[1].bt, &d);
+    e = run_one(&W[1], 0);
+    ck_assert_uint_eq(e.reason, EXIT_HLT);
+    ck_assert_uint_eq(W[1].cpu->gpr[R_RAX], 500500);
+}
+END_TEST
+
+static double seconds(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+/* Guest MIPS of the interpreter's benchmark loop on both (printed). */
+START_TEST(test_speed)
+{
+    load_both(CODE, prog_bench, sizeof(prog_bench));
+    double t[2];
+    for (int i = 0; i < 2; i++) {
+        double t0 = seconds();
+        run_one(&W[i], 0);
+        t[i] = seconds() - t0;
+    }
+    run_compare(0, EXIT_HLT);   /* both halted already: compares the state */
+    struct bt_info info;
+    bt_get_info(W[1].bt, &info);
+    printf("bench loop: interp %.0f MIPS, bt %.0f MIPS (%llu blocks, %llu native, %llu helper, "
+           "%llu dispatches)\n", (double)W[0].cpu->insn_count / t[0] / 1e6,
+           (double)W[1].cpu->insn_count / t[1] / 1e6, (unsigned long long)info.blocks,
+           (unsigned long long)info.native_insns, (unsigned long long)info.helper_insns,
+           (unsigned long long)info.dispatches);
+}
+END_TEST
+
+static Suite *bt_suite(void)
+{
+    Suite *s = suite_create("bt");
+    TCase *tc = tcase_create("core");
+    tcase_add_checked_fixture(tc, setup, teardown);
+    tcase_set_timeout(tc, 60);
+    tcase_add_test(tc, test_sum_loop);
+    tcase_add_test(tc, test_rep_string);
+    tcase_add_test(tc, test_call_ret);
+    tcase_add_test(tc, test_fault);
+    tcase_add_test(tc, test_smc);
+    tcase_add_test(tc, test_mix32);
+    tcase_add_test(tc, test_p64);
+    tcase_add_test(tc, test_mix64);
+    tcase_add_test(tc, test_edges);
+    tcase_add_test(tc, test_page_fault);
+    tcase_add_test(tc, test_budget);
+    tcase_add_test(tc, test_real_mode);
+    tcase_add_test(tc, test_sti_shadow);
+    tcase_add_test(tc, test_single_step);
+    tcase_add_test(tc, test_speed);
+    suite_add_tcase(s, tc);
+    return s;
+}
+
+int main(void)
+{
+    SRunner *sr = srunner_create(bt_suite());
+    srunner_run_all(sr, CK_NORMAL);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}

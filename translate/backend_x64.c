@@ -1,0 +1,619 @@
+/* The x86-64 backend: IR (translate/ir.h) -> host code in the code cache.
+ *
+ * Host registers while translated code runs:
+ *   rbx  struct x86_cpu *        rbp  struct bt_vcpu *
+ *   r12-r15  the IR's virtual registers v0-v3 (callee-saved: they survive
+ *            the helper calls of slow paths)
+ *   rax rcx rdx rsi rdi r8-r11  scratch
+ * rsp is 16-byte aligned inside a block, so helpers are called directly.
+ *
+ * A block's code:
+ *   entry:  leave if an interrupt / stop is pending or the budget is spent
+ *           (the first 6-byte instruction is what invalidation overwrites
+ *           with a jump to the bounce stub); count the block's instructions
+ *   body:   the IR ops; memory accesses inline the soft-TLB lookup
+ *   stubs:  slow paths (store RIP, call the helper, jump back), the bounce
+ *           stub, one stub per chainable exit (returns its struct bt_link
+ *           so the dispatcher can patch the jump once the target exists) */
+#include <stddef.h>
+#include <string.h>
+
+#include "cpu/exec.h"
+#include "cpu/flags.h"
+#include "mem/tlb.h"
+#include "translate/bt_internal.h"
+#include "translate/x64_emit.h"
+
+#define CPU X_RBX
+#define BTV X_RBP
+#define HV(v) (X_R12 + (v))
+#define OFF(f) ((int32_t)offsetof(struct x86_cpu, f))
+#define BOFF(f) ((int32_t)offsetof(struct bt_vcpu, f))
+#define MAX_STUBS 640
+
+_Static_assert(offsetof(struct x86_lazy_flags, size) == offsetof(struct x86_lazy_flags, op) + 1,
+               "lazy op and size are stored as one 16-bit value");
+
+enum stub_kind { ST_LOAD, ST_STORE, ST_CANON, ST_SMC, ST_GOTO };
+
+struct stub {
+    int kind;
+    size_t branch_end;      /* the jcc into the stub */
+    size_t resume;          /* where the stub jumps back to */
+    const struct ir_op *o;
+};
+
+struct be {
+    struct bt_vcpu *bt;
+    struct bt_block *b;
+    struct x64 x;
+    int hf_lf;              /* host flags = guest flags of this lazy op; LF_NONE: no */
+    struct stub stub[MAX_STUBS];
+    int nstubs;
+    int nlinks;
+    size_t bounce_branch[2];
+};
+
+static uint64_t rip_of(const struct be *e, const struct ir_op *o)
+{
+    return e->b->insn_rip[o->gi];
+}
+
+static uint64_t next_of(const struct be *e, const struct ir_op *o)
+{
+    unsigned bits = e->b->mode & BT_MODE_BITS;
+    uint64_t next = e->b->insn_rip[o->gi] + e->b->insn[o->gi].len;
+    return bits == 64 ? next : next & 0xffffffffull;
+}
+
+static void add_stub(struct be *e, int kind, size_t branch_end, const struct ir_op *o)
+{
+    if (e->nstubs == MAX_STUBS) {
+        e->x.overflow = true;
+        return;
+    }
+    e->stub[e->nstubs++] = (struct stub){ kind, branch_end, e->x.pos, o };
+}
+
+static bool fits32(uint64_t v)
+{
+    return (int64_t)v >= INT32_MIN && (int64_t)v <= INT32_MAX;
+}
+
+/* 8 bytes at m = v. */
+static void store_imm64(struct be *e, uint64_t v, struct x64_mem m)
+{
+    if (fits32(v)) {
+        x64_store_i(&e->x, 8, (int32_t)v, m);
+    } else {
+        x64_mov_ri(&e->x, X_RAX, v);
+        x64_store(&e->x, 8, X_RAX, m);
+    }
+}
+
+static void set_rip(struct be *e, uint64_t rip)
+{
+    store_imm64(e, rip, xm(CPU, OFF(rip)));
+}
+
+static void call_helper(struct be *e, const void *fn)
+{
+    x64_call(&e->x, fn);
+    e->hf_lf = LF_NONE;
+}
+
+/* Can condition cc be read from the host flags after host code for lazy
+ * op lf?  The host instruction is the same operation at the same size,
+ * so its flags are the guest's except where the guest's are undefined or
+ * kept elsewhere (INC/DEC keep CF; IMUL defines only CF and OF). */
+static bool hf_ok(int lf, int cc)
+{
+    int k = cc >> 1;
+    switch (lf) {
+    case LF_ADD: case LF_SUB: case LF_LOGIC: return true;
+    case LF_INC: case LF_DEC: return k != 1 && k != 3;
+    case LF_SHL: case LF_SHR: case LF_SAR: return k == 2 || k == 4 || k == 5;
+    case LF_MUL: return k == 0 || k == 1;
+    default: return false;
+    }
+}
+
+/* --- the soft TLB inline (mem/tlb.h: tlb_lookup) --- */
+
+/* rcx = the TLB entry for the page of HV(a); jump to a stub unless it
+ * allows `kind` for all `size` bytes; then rax = the addend. */
+static void tlb_inline(struct be *e, const struct ir_op *o, int kind, int stub_kind)
+{
+    struct x64 *x = &e->x;
+    struct tlb *t = e->bt->cpu->env.tlb;
+    int user = (e->b->mode & BT_MODE_USER) != 0;
+    int a = HV(o->a);
+
+    x64_mov_rr(x, X_RCX, a);
+    x64_shift_i(x, 5, 8, X_RCX, GUEST_PAGE_SHIFT);
+    x64_alu_ri(x, XA_AND, 4, X_RCX, TLB_SIZE - 1);
+    x64_imul_ri(x, 4, X_RCX, X_RCX, (int32_t)sizeof(struct tlb_entry));
+    x64_mov_ri(x, X_RDX, (uint64_t)(uintptr_t)&t->entry[user][0]);
+    x64_alu_rr(x, XA_ADD, 8, X_RCX, X_RDX);
+    x64_lea(x, 8, X_RAX, xm(a, o->size - 1));
+    x64_alu_ri(x, XA_AND, 8, X_RAX, (int32_t)GUEST_PAGE_MASK);
+    x64_alu_rm(x, XA_CMP, 8, X_RAX,
+               xm(X_RCX, (int32_t)(offsetof(struct tlb_entry, tag) + 8u * (unsigned)kind)));
+    add_stub(e, stub_kind, x64_jcc(x, CC_NE, x64_here(x)), o);
+    if (kind == TLB_WRITE) {
+        x64_mov_ri(x, X_RAX, (uint64_t)(uintptr_t)&t->write_gen);
+        x64_load(x, 8, X_RAX, xm(X_RAX, 0));
+        x64_mov_ri(x, X_RDX, (uint64_t)(uintptr_t)&t->mem->write_gen);
+        x64_alu_rm(x, XA_CMP, 8, X_RAX, xm(X_RDX, 0));
+        add_stub(e, stub_kind, x64_jcc(x, CC_NE, x64_here(x)), o);
+    }
+    x64_load(x, 8, X_RAX, xm(X_RCX, (int32_t)offsetof(struct tlb_entry, addend)));
+}
+
+/* Rewrite the resume point of the stubs just added for o. */
+static void stubs_resume_here(struct be *e, const struct ir_op *o)
+{
+    for (int i = e->nstubs - 1; i >= 0 && e->stub[i].o == o; i--)
+        e->stub[i].resume = e->x.pos;
+}
+
+static void emit_load(struct be *e, const struct ir_op *o)
+{
+    struct x64 *x = &e->x;
+    if (!e->bt->cpu->env.tlb) {
+        add_stub(e, ST_LOAD, x64_jmp(x, x64_here(x)), o);
+    } else {
+        bool rmw = (o->flags & IRF_RMW) != 0;
+        tlb_inline(e, o, rmw ? TLB_WRITE : TLB_READ, ST_LOAD);
+        x64_load(x, o->size, HV(o->d), (struct x64_mem){ HV(o->a), X_RAX, 1, 0 });
+    }
+    stubs_resume_here(e, o);
+    e->hf_lf = LF_NONE;
+}
+
+static void emit_store(struct be *e, const struct ir_op *o)
+{
+    struct x64 *x = &e->x;
+    if (!e->bt->cpu->env.tlb) {
+        add_stub(e, ST_STORE, x64_jmp(x, x64_here(x)), o);
+    } else {
+        tlb_inline(e, o, TLB_WRITE, ST_STORE);
+        x64_store(x, o->size, HV(o->b), (struct x64_mem){ HV(o->a), X_RAX, 1, 0 });
+    }
+    stubs_resume_here(e, o);
+    e->hf_lf = LF_NONE;
+}
+
+/* --- arithmetic --- */
+
+static void emit_alu(struct be *e, const struct ir_op *o)
+{
+    static const int xop[] = {
+        [IR_ADD] = XA_ADD, [IR_SUB] = XA_SUB, [IR_AND] = XA_AND, [IR_OR] = XA_OR,
+        [IR_XOR] = XA_XOR,
+    };
+    struct x64 *x = &e->x;
+    int d = HV(o->d), src = X_NONE;
+
+    if (o->b != IR_NOREG) {
+        src = HV(o->b);
+        if (src == d && o->d != o->a) {
+            x64_mov_rr(x, X_RCX, src);
+            src = X_RCX;
+        }
+    } else if (o->size == 8 && !fits32(o->imm)) {
+        x64_mov_ri(x, X_RCX, o->imm);
+        src = X_RCX;
+    }
+    x64_mov_rr(x, d, HV(o->a));
+    if (src != X_NONE)
+        x64_alu_rr(x, xop[o->op], o->size, d, src);
+    else
+        x64_alu_ri(x, xop[o->op], o->size, d, (int32_t)o->imm);
+    if (o->size < 4)
+        x64_zext(x, o->size, d, d);
+    e->hf_lf = o->lf;
+}
+
+static void emit_unary(struct be *e, const struct ir_op *o)
+{
+    struct x64 *x = &e->x;
+    int d = HV(o->d);
+    x64_mov_rr(x, d, HV(o->a));
+    switch (o->op) {
+    case IR_NEG: x64_neg(x, o->size, d); break;
+    case IR_NOT: x64_not(x, o->size, d); break;     /* no flags */
+    case IR_INC: x64_inc(x, o->size, d); break;
+    default: x64_dec(x, o->size, d); break;
+    }
+    if (o->size < 4)
+        x64_zext(x, o->size, d, d);
+    if (o->op != IR_NOT)
+        e->hf_lf = o->lf;
+}
+
+static void emit_shift(struct be *e, const struct ir_op *o)
+{
+    int digit = o->op == IR_SHL ? 4 : o->op == IR_SHR ? 5 : 7;
+    int d = HV(o->d);
+    x64_mov_rr(&e->x, d, HV(o->a));
+    x64_shift_i(&e->x, digit, o->size, d, (uint8_t)o->imm);
+    if (o->size < 4)
+        x64_zext(&e->x, o->size, d, d);
+    e->hf_lf = o->lf;
+}
+
+static void emit_imul(struct be *e, const struct ir_op *o)
+{
+    struct x64 *x = &e->x;
+    int d = HV(o->d), src = HV(o->b);
+    if (src == d && o->d != o->a) {
+        x64_mov_rr(x, X_RCX, src);
+        src = X_RCX;
+    }
+    x64_mov_rr(x, d, HV(o->a));
+    x64_imul_rr(x, o->size, d, src);
+    if (o->size < 4)
+        x64_zext(x, o->size, d, d);
+    e->hf_lf = LF_MUL;
+}
+
+static void emit_addr(struct be *e, const struct ir_op *o)
+{
+    uint64_t mask = o->size == 8 ? ~0ull : 0xffffffffull;
+    if (o->a == IR_NOREG && o->b == IR_NOREG) {
+        x64_mov_ri(&e->x, HV(o->d), o->imm & mask);
+        return;
+    }
+    struct x64_mem m = {
+        .base = o->a == IR_NOREG ? X_NONE : HV(o->a),
+        .index = o->b == IR_NOREG ? X_NONE : HV(o->b),
+        .scale = o->scale ? o->scale : 1,
+        .disp = (int32_t)o->imm,
+    };
+    x64_lea(&e->x, o->size == 8 ? 8 : 4, HV(o->d), m);
+}
+
+static void emit_lazy(struct be *e, const struct ir_op *o)
+{
+    struct x64 *x = &e->x;
+    int32_t base = OFF(lazy);
+    x64_store(x, 8, HV(o->a), xm(CPU, base + (int32_t)offsetof(struct x86_lazy_flags, res)));
+    if (o->lf != LF_LOGIC) {    /* LF_LOGIC reads res alone */
+        struct x64_mem m1 = xm(CPU, base + (int32_t)offsetof(struct x86_lazy_flags, src1));
+        struct x64_mem m2 = xm(CPU, base + (int32_t)offsetof(struct x86_lazy_flags, src2));
+        if (o->b != IR_NOREG)
+            x64_store(x, 8, HV(o->b), m1);
+        else
+            store_imm64(e, o->imm, m1);
+        if (o->c != IR_NOREG)
+            x64_store(x, 8, HV(o->c), m2);
+        else
+            store_imm64(e, o->imm2, m2);
+    }
+    x64_store_i(x, 2, (int32_t)(o->lf | o->size << 8),
+                xm(CPU, base + (int32_t)offsetof(struct x86_lazy_flags, op)));
+}
+
+static void emit_foldcf(struct be *e, const struct ir_op *o)
+{
+    struct x64 *x = &e->x;
+    switch (o->lf) {
+    case LF_INC:
+    case LF_DEC:
+        break;                  /* CF is in rflags already */
+    case LF_LOGIC:
+        x64_alu_mi(x, XA_AND, 8, xm(CPU, OFF(rflags)), ~(int32_t)FL_CF);
+        e->hf_lf = LF_NONE;
+        break;
+    default:
+        x64_mov_rr(x, X_RDI, CPU);
+        call_helper(e, (const void *)bt_helper_fold_cf);
+        break;
+    }
+}
+
+/* rax = condition cc (0/1) through the lazy record, when the host flags
+ * do not have it. */
+static void cond_helper(struct be *e, int cc)
+{
+    x64_mov_rr(&e->x, X_RDI, CPU);
+    x64_mov_ri(&e->x, X_RSI, (uint64_t)cc);
+    call_helper(e, (const void *)bt_helper_cond);
+}
+
+static void emit_setcc(struct be *e, const struct ir_op *o)
+{
+    int d = HV(o->d);
+    if (hf_ok(e->hf_lf, o->cc)) {
+        x64_setcc(&e->x, o->cc, d);
+        x64_zext(&e->x, 1, d, d);
+    } else {
+        cond_helper(e, o->cc);
+        x64_zext(&e->x, 4, d, X_RAX);
+    }
+}
+
+static void emit_select(struct be *e, const struct ir_op *o)
+{
+    struct x64 *x = &e->x;
+    x64_mov_rr(x, X_RAX, HV(o->a));
+    x64_test_rr(x, 8, HV(o->c), HV(o->c));
+    x64_cmov(x, CC_NE, X_RAX, HV(o->b));
+    x64_mov_rr(x, HV(o->d), X_RAX);
+    e->hf_lf = LF_NONE;
+}
+
+/* --- leaving the block --- */
+
+/* Go to guest RIP `target` (if cc >= 0: when cc holds, else fall through):
+ * a chainable jump within the block's page, else the jump cache. */
+static void emit_goto(struct be *e, int cc, uint64_t target, const struct ir_op *o)
+{
+    struct x64 *x = &e->x;
+    bool same_page = ((target ^ e->b->rip) & ~(uint64_t)(BT_PAGE - 1)) == 0;
+
+    if (same_page && e->nlinks < 2) {
+        size_t end = cc >= 0 ? x64_jcc(x, cc, x64_here(x)) : x64_jmp(x, x64_here(x));
+        e->b->link[e->nlinks++] = (struct bt_link){ e->b, end, target };
+        return;
+    }
+    if (cc >= 0) {
+        add_stub(e, ST_GOTO, x64_jcc(x, cc, x64_here(x)), o);
+        e->stub[e->nstubs - 1].resume = (size_t)target; /* the stub's target RIP */
+        return;
+    }
+    set_rip(e, target);
+    x64_mov_ri(x, X_RAX, target);
+    x64_jmp(x, e->bt->jc_lookup);
+}
+
+static void emit_brcond(struct be *e, const struct ir_op *o)
+{
+    int cc = o->cc;
+    if (!hf_ok(e->hf_lf, cc)) {
+        cond_helper(e, cc);
+        x64_test_rr(&e->x, 4, X_RAX, X_RAX);
+        cc = CC_NE;
+    }
+    emit_goto(e, cc, o->imm, o);
+    emit_goto(e, -1, o->imm2, o);
+}
+
+static void emit_insn(struct be *e, const struct ir_op *o)
+{
+    struct x64 *x = &e->x;
+    const struct x86_insn *in = &e->b->insn[o->gi];
+
+    set_rip(e, rip_of(e, o));
+    x64_mov_rr(x, X_RDI, CPU);
+    x64_mov_ri(x, X_RSI, (uint64_t)(uintptr_t)in);
+    call_helper(e, (const void *)x86_exec_table[in->op]);
+    if (o->flags & IRF_ENDS) {
+        x64_jmp(x, e->bt->exit0);
+        return;
+    }
+    /* Went elsewhere (a branch, an unfinished REP), or changed this code. */
+    x64_mov_ri(x, X_RAX, next_of(e, o));
+    x64_alu_rm(x, XA_CMP, 8, X_RAX, xm(CPU, OFF(rip)));
+    x64_jcc(x, CC_NE, e->bt->exit0);
+    x64_alu_mi(x, XA_CMP, 1, xm(BTV, BOFF(invalidated)), 0);
+    x64_jcc(x, CC_NE, e->bt->exit0);
+}
+
+static void emit_op(struct be *e, const struct ir_op *o)
+{
+    struct x64 *x = &e->x;
+    switch (o->op) {
+    case IR_MOVI: x64_mov_ri(x, HV(o->d), o->imm); break;
+    case IR_MOV: x64_mov_rr(x, HV(o->d), HV(o->a)); break;
+    case IR_LDS: x64_load(x, o->size, HV(o->d), xm(CPU, (int32_t)o->imm)); break;
+    case IR_STS: x64_store(x, o->size, HV(o->a), xm(CPU, (int32_t)o->imm)); break;
+    case IR_STSI:
+        if (o->size == 8)
+            store_imm64(e, o->imm2, xm(CPU, (int32_t)o->imm));
+        else
+            x64_store_i(x, o->size, (int32_t)o->imm2, xm(CPU, (int32_t)o->imm));
+        break;
+    case IR_ADD: case IR_SUB: case IR_AND: case IR_OR: case IR_XOR: emit_alu(e, o); break;
+    case IR_NEG: case IR_NOT: case IR_INC: case IR_DEC: emit_unary(e, o); break;
+    case IR_SHL: case IR_SHR: case IR_SAR: emit_shift(e, o); break;
+    case IR_IMUL: emit_imul(e, o); break;
+    case IR_ZEXT: x64_zext(x, o->size, HV(o->d), HV(o->a)); break;
+    case IR_SEXT: x64_sext(x, o->size, HV(o->d), HV(o->a)); break;
+    case IR_ADDR: emit_addr(e, o); break;
+    case IR_LOAD: emit_load(e, o); break;
+    case IR_STORE: emit_store(e, o); break;
+    case IR_LAZY: emit_lazy(e, o); break;
+    case IR_FOLDCF: emit_foldcf(e, o); break;
+    case IR_SETCC: emit_setcc(e, o); break;
+    case IR_SELECT: emit_select(e, o); break;
+    case IR_CHECK_CANON:
+        x64_mov_rr(x, X_RAX, HV(o->a));
+        x64_shift_i(x, 4, 8, X_RAX, 16);
+        x64_shift_i(x, 7, 8, X_RAX, 16);
+        x64_alu_rr(x, XA_CMP, 8, X_RAX, HV(o->a));
+        add_stub(e, ST_CANON, x64_jcc(x, CC_NE, x64_here(x)), o);
+        e->hf_lf = LF_NONE;
+        break;
+    case IR_CHECK_SMC:
+        x64_alu_mi(x, XA_CMP, 1, xm(BTV, BOFF(invalidated)), 0);
+        add_stub(e, ST_SMC, x64_jcc(x, CC_NE, x64_here(x)), o);
+        e->hf_lf = LF_NONE;
+        break;
+    case IR_INSN: emit_insn(e, o); break;
+    case IR_GOTO: emit_goto(e, -1, o->imm, o); break;
+    case IR_BRCOND: emit_brcond(e, o); break;
+    case IR_GOTO_IND:
+        x64_mov_rr(x, X_RAX, HV(o->a));
+        x64_store(x, 8, X_RAX, xm(CPU, OFF(rip)));
+        x64_jmp(x, e->bt->jc_lookup);
+        break;
+    case IR_EXIT: x64_jmp(x, e->bt->exit0); break;
+    default: break;
+    }
+}
+
+/* The out-of-line code of one stub. */
+static void emit_stub(struct be *e, const struct stub *s)
+{
+    struct x64 *x = &e->x;
+    const struct ir_op *o = s->o;
+    uint32_t info = o->seg | (uint32_t)o->size << 8;
+
+    x64_patch(x, s->branch_end, x64_here(x));
+    switch (s->kind) {
+    case ST_LOAD:
+    case ST_STORE:
+        set_rip(e, rip_of(e, o));   /* a fault names this instruction */
+        x64_mov_rr(x, X_RDI, CPU);
+        x64_mov_rr(x, X_RSI, HV(o->a));
+        x64_mov_ri(x, X_RDX, info);
+        if (s->kind == ST_STORE) {
+            x64_mov_rr(x, X_RCX, HV(o->b));
+            x64_call(x, (const void *)bt_helper_store);
+        } else {
+            x64_call(x, (const void *)((o->flags & IRF_RMW) ? bt_helper_load_rmw : bt_helper_load));
+            x64_mov_rr(x, HV(o->d), X_RAX);
+        }
+        x64_jmp(x, x->run + s->resume);
+        break;
+    case ST_CANON: {
+        /* Not canonical: the interpreter's handler raises #GP(0). */
+        const struct x86_insn *in = &e->b->insn[o->gi];
+        set_rip(e, rip_of(e, o));
+        x64_mov_rr(x, X_RDI, CPU);
+        x64_mov_ri(x, X_RSI, (uint64_t)(uintptr_t)in);
+        x64_call(x, (const void *)x86_exec_table[in->op]);
+        x64_jmp(x, e->bt->exit0);
+        break;
+    }
+    case ST_SMC:
+        if (o->a != IR_NOREG)
+            x64_store(x, 8, HV(o->a), xm(CPU, OFF(rip)));
+        else
+            set_rip(e, o->imm);
+        x64_jmp(x, e->bt->exit0);
+        break;
+    case ST_GOTO:
+        set_rip(e, s->resume);
+        x64_mov_ri(x, X_RAX, s->resume);
+        x64_jmp(x, e->bt->jc_lookup);
+        break;
+    default:
+        break;
+    }
+}
+
+static void emit_prologue(struct be *e)
+{
+    struct x64 *x = &e->x;
+    /* mov eax, [rbx + disp32]: 6 bytes, room for the invalidation jump. */
+    x64_byte(x, 0x8b);
+    x64_byte(x, 0x83);
+    x64_u32(x, (uint32_t)OFF(env.intr_pending));
+    x64_alu_rm(x, XA_OR, 4, X_RAX, xm(CPU, OFF(env.stop_request)));
+    x64_load(x, 1, X_RCX, xm(CPU, OFF(nmi_pending)));
+    x64_alu_rr(x, XA_OR, 4, X_RAX, X_RCX);
+    e->bounce_branch[0] = x64_jcc(x, CC_NE, x64_here(x));
+    e->b->checked_off = x->pos;     /* the dispatcher enters here */
+    x64_load(x, 8, X_RAX, xm(CPU, OFF(insn_count)));
+    x64_alu_rm(x, XA_CMP, 8, X_RAX, xm(BTV, BOFF(end_count)));
+    e->bounce_branch[1] = x64_jcc(x, CC_AE, x64_here(x));
+    x64_alu_ri(x, XA_ADD, 8, X_RAX, e->b->n);
+    x64_store(x, 8, X_RAX, xm(CPU, OFF(insn_count)));
+}
+
+int bt_backend(struct bt_vcpu *bt, struct bt_block *b, const struct ir_block *ir)
+{
+    struct bt_code *c = &bt->code;
+    static struct be e;     /* large; the translator runs on one thread */
+
+    memset(&e, 0, sizeof(e));
+    e.bt = bt;
+    e.b = b;
+    e.x = (struct x64){ .buf = c->rw + c->used, .run = (uintptr_t)c->rx + c->used,
+                        .cap = c->size - c->used };
+    e.hf_lf = LF_NONE;
+    b->link[0].from = b->link[1].from = NULL;
+
+    emit_prologue(&e);
+    for (int i = 0; i < ir->n && !e.x.overflow; i++)
+        emit_op(&e, &ir->op[i]);
+    for (int i = 0; i < e.nstubs && !e.x.overflow; i++)
+        emit_stub(&e, &e.stub[i]);
+    /* Bounce: leave with RIP = the block's start. */
+    b->bounce = x64_here(&e.x);
+    x64_patch(&e.x, e.bounce_branch[0], b->bounce);
+    x64_patch(&e.x, e.bounce_branch[1], b->bounce);
+    set_rip(&e, b->rip);
+    x64_jmp(&e.x, bt->exit0);
+    /* Chainable exits: until patched, leave returning the link. */
+    for (int i = 0; i < e.nlinks; i++) {
+        x64_patch(&e.x, b->link[i].site_end, x64_here(&e.x));
+        set_rip(&e, b->link[i].target);
+        x64_mov_ri(&e.x, X_RAX, (uint64_t)(uintptr_t)&b->link[i]);
+        x64_jmp(&e.x, bt->epilogue);
+        b->link[i].site_end += c->used;  /* buffer offset -> cache offset */
+    }
+    if (e.x.overflow)
+        return -1;
+    b->entry = (uintptr_t)c->rx + c->used;
+    b->entry_checked = b->entry + b->checked_off;
+    b->entry_off = c->used;
+    b->code_bytes = e.x.pos;
+    c->used += (e.x.pos + 15) & ~(size_t)15;
+    if (c->used > c->size)
+        c->used = c->size;
+    return 0;
+}
+
+void bt_backend_patch(struct bt_vcpu *bt, const struct bt_link *l, uintptr_t target)
+{
+    struct x64 x = { .buf = bt->code.rw, .run = (uintptr_t)bt->code.rx, .cap = bt->code.size };
+    x64_patch(&x, l->site_end, target);
+}
+
+void bt_backend_unlink_entry(struct bt_vcpu *bt, struct bt_block *b)
+{
+    struct x64 x = { .buf = bt->code.rw, .run = (uintptr_t)bt->code.rx, .cap = bt->code.size,
+                     .pos = b->entry_off };
+    x64_jmp(&x, b->bounce);
+}
+
+void bt_backend_stubs(struct bt_vcpu *bt)
+{
+    struct bt_code *c = &bt->code;
+    struct x64 x = { .buf = c->rw, .run = (uintptr_t)c->rx, .cap = c->size };
+    static const int saved[] = { X_RBX, X_RBP, X_R12, X_R13, X_R14, X_R15 };
+
+    /* uintptr_t enter(struct x86_cpu *cpu, struct bt_vcpu *bt, void *code) */
+    bt->enter = x64_here(&x);
+    for (int i = 0; i < 6; i++)
+        x64_push(&x, saved[i]);
+    x64_alu_ri(&x, XA_SUB, 8, X_RSP, 8);        /* 16-byte aligned inside */
+    x64_mov_rr(&x, CPU, X_RDI);
+    x64_mov_rr(&x, BTV, X_RSI);
+    x64_jmp_r(&x, X_RDX);
+
+    bt->exit0 = x64_here(&x);
+    x64_alu_rr(&x, XA_XOR, 4, X_RAX, X_RAX);
+    bt->epilogue = x64_here(&x);
+    x64_alu_ri(&x, XA_ADD, 8, X_RSP, 8);
+    for (int i = 5; i >= 0; i--)
+        x64_pop(&x, saved[i]);
+    x64_ret(&x);
+
+    /* rax = RIP (already in cpu->rip): the jump cache (bt_jc_hash). */
+    bt->jc_lookup = x64_here(&x);
+    x64_mov_rr(&x, X_RCX, X_RAX);
+    x64_shift_i(&x, 5, 8, X_RCX, BT_JC_BITS);
+    x64_alu_rr(&x, XA_XOR, 8, X_RCX, X_RAX);
+    x64_alu_ri(&x, XA_AND, 4, X_RCX, BT_JC_SIZE - 1);
+    x64_shift_i(&x, 4, 4, X_RCX, 4);
+    x64_alu_rm(&x, XA_CMP, 8, X_RAX, (struct x64_mem){ BTV, X_RCX, 1, BOFF(jc) });
+    x64_jcc(&x, CC_NE, bt->exit0);
+    x64_jmp_m(&x, (struct x64_mem){ BTV, X_RCX, 1, BOFF(jc) + 8 });
+
+    c->used = c->stubs_end = (x.pos + 63) & ~(size_t)63;
+}

@@ -1,0 +1,214 @@
+/* Translated blocks: lookup by (host pointer of the code, RIP, mode) as the
+ * interpreter's cache does, building on a miss (decode -> frontend ->
+ * backend); a second index by guest-physical page for invalidation; and
+ * the flush that empties the code cache when it fills. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "cpu/exception.h"
+#include "cpu/mmu.h"
+#include "mem/memmap.h"
+#include "translate/bt.h"
+#include "translate/bt_internal.h"
+
+#define BT_CODE_MARGIN (256u * 1024u)   /* room one block can need, at most */
+
+static unsigned host_hash(const uint8_t *host, uint64_t rip)
+{
+    uintptr_t h = (uintptr_t)host ^ (uintptr_t)(rip << 7);
+    h ^= h >> BT_HASH_BITS;
+    return (unsigned)(h & ((1u << BT_HASH_BITS) - 1));
+}
+
+static unsigned page_hash(uint64_t gpa)
+{
+    uint64_t p = gpa / BT_PAGE;
+    return (unsigned)((p ^ (p >> BT_PAGE_HASH_BITS)) & ((1u << BT_PAGE_HASH_BITS) - 1));
+}
+
+void bt_jc_clear(struct bt_vcpu *bt)
+{
+    for (unsigned i = 0; i < BT_JC_SIZE; i++)
+        bt->jc[i] = (struct bt_jc_entry){ .rip = 0, .code = bt->exit0 };
+}
+
+void bt_cache_flush(struct bt_vcpu *bt)
+{
+    struct bt_block *b = bt->all;
+    while (b) {
+        struct bt_block *next = b->all_next;
+        free(b);
+        b = next;
+    }
+    bt->all = NULL;
+    memset(bt->hash, 0, sizeof(bt->hash));
+    memset(bt->page_hash, 0, sizeof(bt->page_hash));
+    bt->code.used = bt->code.stubs_end;
+    bt->gen++;
+    bt->stats.flushes++;
+    bt_jc_clear(bt);
+}
+
+static void unlink_hash(struct bt_vcpu *bt, struct bt_block *b)
+{
+    struct bt_block **pp = &bt->hash[host_hash(b->host, b->rip)];
+    while (*pp) {
+        if (*pp == b) {
+            *pp = b->hash_next;
+            return;
+        }
+        pp = &(*pp)->hash_next;
+    }
+}
+
+void bt_cache_invalidate(struct bt_vcpu *bt, uint64_t gpa, uint64_t len)
+{
+    if (!bt || len == 0)
+        return;
+    uint64_t end = gpa + len;
+    for (uint64_t page = gpa & ~(uint64_t)(BT_PAGE - 1); page < end; page += BT_PAGE) {
+        struct bt_block **pp = &bt->page_hash[page_hash(page)];
+        while (*pp) {
+            struct bt_block *b = *pp;
+            if (b->gpa < end && b->gpa + b->bytes > gpa) {
+                b->valid = 0;
+                bt_backend_unlink_entry(bt, b);  /* chained jumps into it bounce */
+                unlink_hash(bt, b);
+                *pp = b->page_next;
+                bt->invalidated = 1;
+                bt->stats.invalidations++;
+            } else {
+                pp = &b->page_next;
+            }
+        }
+        if (page + BT_PAGE < page)
+            break;
+    }
+}
+
+/* Operations after which a block ends: control transfers and system
+ * instructions (which may change the mode, paging, CS, IF or TF). */
+static bool ends_block(int op)
+{
+    switch (op) {
+    case X86_OP_JMP: case X86_OP_JMP_IND: case X86_OP_CALL: case X86_OP_CALL_IND:
+    case X86_OP_RET: case X86_OP_JCC: case X86_OP_JCXZ: case X86_OP_LOOP:
+    case X86_OP_LOOPE: case X86_OP_LOOPNE: case X86_OP_UD:
+        return true;
+    default:
+        break;
+    }
+    switch (op) {
+#define X86_SYS_ENDS(name, owner) case X86_OP_##name: return #owner[0] == 's';
+        X86_OPS(X86_SYS_ENDS)
+#undef X86_SYS_ENDS
+    default:
+        return true;
+    }
+}
+
+/* Decode the block at host (CS:RIP, linear lin) into the scratch arrays;
+ * returns the number of instructions and the bytes they cover. */
+static int decode_block(struct x86_cpu *cpu, const uint8_t *host, uint64_t lin, unsigned mode,
+                        struct x86_insn *insn, uint64_t *rips, size_t *bytes)
+{
+    int bits = (int)(mode & BT_MODE_BITS);
+    size_t avail = BT_PAGE - (lin & (BT_PAGE - 1)), off = 0;
+    uint64_t rip = cpu->rip, mask = bits == 64 ? ~0ull : 0xffffffffull;
+    int n = 0;
+
+    if (bits != 64) {   /* flat: the limit is 4 GiB, nothing runs past it */
+        uint64_t room = 0x100000000ull - rip;
+        if (room < avail)
+            avail = (size_t)room;
+    }
+    while (n < BT_MAX_INSNS) {
+        int len = x86_decode(&insn[n], host + off, avail - off, bits);
+        if (len == X86_DECODE_TOO_LONG && n == 0)
+            x86_raise(cpu, X86_GP, 0);
+        if (len <= 0)
+            break;      /* crosses the page: the next block's problem */
+        rips[n] = (rip + off) & mask;
+        off += (size_t)len;
+        if (ends_block(insn[n++].op) || off >= avail)
+            break;
+    }
+    *bytes = off;
+    return n;
+}
+
+static struct bt_block *build(struct bt_vcpu *bt, const uint8_t *host, uint64_t lin,
+                              unsigned mode)
+{
+    struct x86_cpu *cpu = bt->cpu;
+    struct x86_insn insn[BT_MAX_INSNS];
+    uint64_t rips[BT_MAX_INSNS], gpa;
+    uint32_t pfec;
+    size_t bytes;
+
+    int n = decode_block(cpu, host, lin, mode, insn, rips, &bytes);
+    if (n == 0)
+        return NULL;
+    if (x86_translate(cpu, lin, ACC_EXEC, &gpa, &pfec) < 0)
+        return NULL;
+    int nat;
+    for (;;) {
+        nat = bt_frontend(&bt->ir, insn, rips, n, mode);
+        if (!bt->ir.overflow || n == 1)
+            break;
+        n /= 2;         /* too many IR ops: a shorter block */
+        bytes = (size_t)(rips[n - 1] - rips[0]) + insn[n - 1].len;
+    }
+    if (bt->ir.overflow)
+        return NULL;
+
+    struct bt_block *b = calloc(1, sizeof(*b) + (size_t)n * (sizeof(struct x86_insn) + 8));
+    if (!b)
+        return NULL;
+    b->insn = (struct x86_insn *)(b + 1);
+    b->insn_rip = (uint64_t *)(b->insn + n);
+    memcpy(b->insn, insn, (size_t)n * sizeof(*insn));
+    memcpy(b->insn_rip, rips, (size_t)n * sizeof(*rips));
+    b->host = host;
+    b->rip = cpu->rip;
+    b->mode = mode;
+    b->gpa = gpa;
+    b->n = (uint16_t)n;
+    b->bytes = (uint16_t)bytes;
+    b->native = (uint8_t)nat;
+
+    if (bt->code.size - bt->code.used < BT_CODE_MARGIN)
+        bt_cache_flush(bt);
+    if (bt_backend(bt, b, &bt->ir) < 0) {
+        bt_cache_flush(bt);     /* full after all: empty it and try once more */
+        if (bt_backend(bt, b, &bt->ir) < 0) {
+            free(b);
+            return NULL;
+        }
+    }
+    b->valid = 1;
+    b->all_next = bt->all;
+    bt->all = b;
+    unsigned h = host_hash(host, b->rip);
+    b->hash_next = bt->hash[h];
+    bt->hash[h] = b;
+    unsigned p = page_hash(gpa);
+    b->page_next = bt->page_hash[p];
+    bt->page_hash[p] = b;
+    if (cpu->env.mem && !memmap_is_code(cpu->env.mem, gpa))
+        memmap_mark_code(cpu->env.mem, gpa);
+    bt->stats.blocks++;
+    bt->stats.native_insns += (uint64_t)nat;
+    bt->stats.helper_insns += (uint64_t)(n - nat);
+    return b;
+}
+
+struct bt_block *bt_block_get(struct bt_vcpu *bt, const uint8_t *host, uint64_t lin,
+                              unsigned mode)
+{
+    uint64_t rip = bt->cpu->rip;
+    for (struct bt_block *b = bt->hash[host_hash(host, rip)]; b; b = b->hash_next)
+        if (b->host == host && b->rip == rip && b->mode == mode)
+            return b;
+    return build(bt, host, lin, mode);
+}

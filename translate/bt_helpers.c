@@ -1,0 +1,40 @@
+/* The C functions translated code calls: the slow paths of memory
+ * accesses (segment checks, page walks, MMIO exits, faults, code-page
+ * writes), conditions from the lazy flags, and CF before INC/DEC.  They
+ * may raise a guest fault (x86_raise longjmps to bt_run); the generated
+ * code has stored RIP before calling, so the fault names the instruction. */
+#include "cpu/exception.h"
+#include "cpu/flags.h"
+#include "cpu/mmu.h"
+#include "translate/bt_internal.h"
+
+uint64_t bt_helper_load(struct x86_cpu *cpu, uint64_t off, uint32_t info)
+{
+    int seg = (int)(info & 0xff), size = (int)(info >> 8 & 0xff);
+    return x86_read(cpu, seg, off, size);
+}
+
+/* The read of a read-modify-write checks write access (cpu/exec.h). */
+uint64_t bt_helper_load_rmw(struct x86_cpu *cpu, uint64_t off, uint32_t info)
+{
+    int seg = (int)(info & 0xff), size = (int)(info >> 8 & 0xff);
+    uint64_t lin = x86_seg_linear(cpu, seg, off, size, ACC_WRITE);
+    return x86_lin_read(cpu, lin, size, ACC_WRITE);
+}
+
+void bt_helper_store(struct x86_cpu *cpu, uint64_t off, uint32_t info, uint64_t val)
+{
+    int seg = (int)(info & 0xff), size = (int)(info >> 8 & 0xff);
+    x86_write(cpu, seg, off, size, val);
+}
+
+uint64_t bt_helper_cond(struct x86_cpu *cpu, uint64_t cc)
+{
+    return lf_cond(cpu, (int)cc);
+}
+
+void bt_helper_fold_cf(struct x86_cpu *cpu)
+{
+    if (cpu->lazy.op != LF_NONE)
+        cpu->rflags = (cpu->rflags & ~(uint64_t)FL_CF) | x86_get_cf(cpu);
+}

@@ -1,0 +1,158 @@
+/* The translator's rooms talk through this header; nothing outside
+ * translate/ includes it (translate/bt.h is the door).
+ *
+ *   frontend.c     decoded guest instructions -> IR (translate/ir.h)
+ *   backend_x64.c  IR -> x86-64 in the code cache
+ *   x64_emit.c     the x86-64 encoder
+ *   codecache.c    the code cache: one memfd mapped twice, RW and RX (W^X)
+ *   bt_cache.c     blocks: lookup by host pointer + RIP + mode, build,
+ *                  invalidation by guest-physical page, flush
+ *   bt_run.c       the dispatcher: interrupts, budget, chaining, faults
+ *   bt_helpers.c   the C functions translated code calls
+ *   bt_accel.c     struct accel_ops accel_bt
+ *   ir.c           IR names and printing */
+#ifndef GLASS_TRANSLATE_BT_INTERNAL_H
+#define GLASS_TRANSLATE_BT_INTERNAL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "cpu/decode.h"
+#include "cpu/interp.h"
+#include "cpu/x86_cpu.h"
+#include "machine/accel.h"
+#include "translate/ir.h"
+
+/* Block mode: what decoding and the generated code assume. */
+#define BT_MODE_BITS 0x7f   /* 16, 32, 64 */
+#define BT_MODE_FLAT 0x80   /* CS DS ES SS flat (always in 64-bit mode) */
+#define BT_MODE_USER 0x100  /* CPL 3: the user half of the soft TLB */
+
+#define BT_MAX_INSNS 64
+#define BT_PAGE 4096u
+
+struct bt_block;
+
+/* A direct branch at the end of a block, patchable to jump straight to
+ * the target block (only within the block's own 4 KiB page: see
+ * docs/translator.md, "Chaining"). */
+struct bt_link {
+    struct bt_block *from;
+    size_t site_end;        /* code-cache offset of the end of the jmp/jcc */
+    uint64_t target;        /* guest RIP */
+};
+
+struct bt_block {
+    const uint8_t *host;    /* key: host pointer of the first code byte */
+    uint64_t rip;           /* key: RIP of the first instruction */
+    unsigned mode;          /* key: BT_MODE_* */
+    uint64_t gpa;           /* guest-physical address of the first byte */
+    uint16_t n;             /* guest instructions */
+    uint16_t bytes;         /* guest code bytes */
+    uint8_t valid;
+    uint8_t native;         /* instructions translated natively (stats) */
+    struct bt_block *hash_next, *page_next, *all_next;
+    uintptr_t entry;        /* where the host code starts (RX address) */
+    uintptr_t entry_checked;/* past the pending-event check: the dispatcher,
+                               which has looked already, enters here */
+    size_t checked_off;
+    size_t entry_off;       /* ... as a code-cache offset */
+    size_t code_bytes;
+    uintptr_t bounce;       /* stub: leave with RIP = rip (invalidation) */
+    struct bt_link link[2];
+    uint64_t *insn_rip;     /* n */
+    struct x86_insn *insn;  /* n: what IR_INSN hands the interpreter */
+};
+
+/* The code cache (codecache.c). */
+struct bt_code {
+    int fd;
+    uint8_t *rw;            /* written here */
+    uint8_t *rx;            /* run from here */
+    size_t size;
+    size_t used;            /* bump allocation; the stubs first */
+    size_t stubs_end;       /* code below this survives a flush */
+};
+
+int bt_code_init(struct bt_code *c, size_t size);
+void bt_code_destroy(struct bt_code *c);
+
+#define BT_JC_BITS 12
+#define BT_JC_SIZE (1u << BT_JC_BITS)
+#define BT_HASH_BITS 14
+#define BT_PAGE_HASH_BITS 10
+
+struct bt_jc_entry {
+    uint64_t rip;
+    uintptr_t code;
+};
+
+struct bt_stats {
+    uint64_t blocks, flushes, invalidations, native_insns, helper_insns;
+    uint64_t interp_insns, dispatches, links;
+};
+
+/* One vCPU's translator state.  Generated code holds a pointer to it in
+ * rbp and reads the first fields (keep them first, offsets small). */
+struct bt_vcpu {
+    uint64_t end_count;     /* the run's budget: no block starts past it */
+    uint8_t invalidated;    /* a block was invalidated during this entry */
+    struct bt_jc_entry jc[BT_JC_SIZE]; /* guest RIP -> host code */
+
+    struct x86_cpu *cpu;
+    struct bt_code code;
+    uint64_t gen;           /* incremented by every flush */
+    struct bt_block *hash[1u << BT_HASH_BITS];
+    struct bt_block *page_hash[1u << BT_PAGE_HASH_BITS];
+    struct bt_block *all;   /* every block, for the flush */
+    /* Global stubs in the code cache. */
+    uintptr_t enter;        /* uintptr_t enter(cpu, bt, code) */
+    uintptr_t exit0;        /* leave, returning 0 (RIP already stored) */
+    uintptr_t epilogue;     /* leave, returning rax */
+    uintptr_t jc_lookup;    /* rax = RIP (stored): jump cache, else exit0 */
+    /* The context the jump cache was filled in. */
+    unsigned jc_mode;
+    uint64_t jc_tlb_gen;
+
+    struct interp_cache *icache; /* the interpreter, for what bt leaves to it */
+    struct debug_ctl dbg;
+    bool debugging;
+    struct ir_block ir;     /* scratch for the frontend */
+    struct bt_stats stats;
+};
+
+/* frontend.c: the IR of insns[0..n) (RIPs in rips) for mode.  Returns the
+ * number of guest instructions translated natively. */
+int bt_frontend(struct ir_block *ir, const struct x86_insn *insns, const uint64_t *rips, int n,
+                unsigned mode);
+
+/* backend_x64.c: host code for block b from ir at the end of the code
+ * cache; fills b->entry, bounce, links.  0, or -1 when the cache is full. */
+int bt_backend(struct bt_vcpu *bt, struct bt_block *b, const struct ir_block *ir);
+/* The global stubs at the start of the code cache. */
+void bt_backend_stubs(struct bt_vcpu *bt);
+/* Make b's entry leave for the dispatcher (b invalidated). */
+void bt_backend_unlink_entry(struct bt_vcpu *bt, struct bt_block *b);
+/* Point link l at the host code `target`. */
+void bt_backend_patch(struct bt_vcpu *bt, const struct bt_link *l, uintptr_t target);
+
+/* bt_cache.c */
+struct bt_block *bt_block_get(struct bt_vcpu *bt, const uint8_t *host, uint64_t lin,
+                              unsigned mode);
+void bt_cache_flush(struct bt_vcpu *bt);
+void bt_cache_invalidate(struct bt_vcpu *bt, uint64_t gpa, uint64_t len);
+void bt_jc_clear(struct bt_vcpu *bt);
+static inline unsigned bt_jc_hash(uint64_t rip)
+{
+    return (unsigned)((rip ^ (rip >> BT_JC_BITS)) & (BT_JC_SIZE - 1));
+}
+
+/* bt_helpers.c: called from translated code.  info = seg | size << 8. */
+uint64_t bt_helper_load(struct x86_cpu *cpu, uint64_t off, uint32_t info);
+uint64_t bt_helper_load_rmw(struct x86_cpu *cpu, uint64_t off, uint32_t info);
+void bt_helper_store(struct x86_cpu *cpu, uint64_t off, uint32_t info, uint64_t val);
+uint64_t bt_helper_cond(struct x86_cpu *cpu, uint64_t cc);
+void bt_helper_fold_cf(struct x86_cpu *cpu);
+
+#endif

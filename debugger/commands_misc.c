@@ -47,19 +47,32 @@ DBG_CMD(cmd_info_symbol)
     return 0;
 }
 
+/* accel: which accelerator runs the guest; accel NAME: move the guest to
+ * another one (machine_switch_accel), which it goes on with as if nothing
+ * happened. */
 DBG_CMD(cmd_accel)
 {
     (void)suffix;
-    fprintf(s->out, "accelerator: %s\n", s->m->accel->name);
-    if (argc < 2)
+    const struct accel_ops *from = s->m->accel;
+    if (argc < 2 || !strcmp(argv[1], from->name)) {
+        fprintf(s->out, "accelerator: %s\n", from->name);
         return 0;
-    if (!strcmp(argv[1], s->m->accel->name))
-        return 0;
-    const struct accel_ops *a = accel_find(argv[1]);
-    fprintf(s->out, "cannot switch to '%s': %s\n", argv[1],
-            a ? "switching accelerators at run time is not implemented yet"
-              : "only interp exists in this build");
-    return -1;
+    }
+    const struct accel_ops *to = accel_find(argv[1]);
+    char why[300];
+    if (!to) {
+        fprintf(s->out, "cannot switch to '%s': unknown accelerator (this build has:", argv[1]);
+        for (size_t i = 0; accel_all[i]; i++)
+            fprintf(s->out, " %s", accel_all[i]->name);
+        fprintf(s->out, ")\n");
+        return -1;
+    }
+    if (machine_switch_accel(s->m, to, why, sizeof(why)) < 0) {
+        fprintf(s->out, "cannot switch to '%s': %s\n", argv[1], why);
+        return -1;
+    }
+    fprintf(s->out, "accelerator: %s -> %s\n", from->name, to->name);
+    return 0;
 }
 
 DBG_CMD(cmd_quit)

@@ -33,7 +33,6 @@
  * so a pending timer interrupt waits, with RFLAGS.IF untouched. */
 #include <stdio.h>
 #include <string.h>
-#include <time.h>
 
 #include "cpu/decode.h"
 #include "cpu/exec.h"
@@ -41,7 +40,6 @@
 #include "cpu/x86_cpu.h"
 #include "debugger/debugger.h"
 #include "machine/board.h"
-#include "machine/vclock.h"
 
 void dbg_interrupt(struct debugger *d)
 {
@@ -49,6 +47,7 @@ void dbg_interrupt(struct debugger *d)
     struct machine *m = d->m;
     for (int i = 0; i < m->nvcpus; i++)
         m->vcpu[i].cpu.env.stop_request = 1;
+    board_wake(m);  /* the board may sleep until the next timer */
 }
 
 static struct vcpu *cur_vcpu(struct debugger *d)
@@ -56,132 +55,15 @@ static struct vcpu *cur_vcpu(struct debugger *d)
     return &d->m->vcpu[d->cur_vcpu];
 }
 
-static bool progressed(const struct x86_cpu *cpu, uint64_t count, uint64_t rip, uint16_t cs)
-{
-    return cpu->insn_count != count || cpu->rip != rip || cpu->seg[S_CS].selector != cs;
-}
-
-/* Between slices, what the board's loop does (machine/smp.c): a reset the
- * guest asked for, expired timers, interrupt lines -> vCPU.  0, or -1 when
- * the machine ends (reset with -no-reboot). */
-static int service(struct machine *m)
-{
-    if (m->reset_pending) {
-        if (m->opt->no_reboot)
-            return -1;
-        if (machine_reset(m) < 0)
-            return -1;
-    }
-    vclock_run_expired(&m->clock);
-    board_update_intr(m);
-    return 0;
-}
-
-/* A halted vCPU with interrupts enabled waits for its timer like the board
- * loop does (sleeping to the next deadline, at most 10 ms at a time so
- * that Ctrl-C is seen).  true when it can run again. */
-static bool wait_halted(struct debugger *d, struct vcpu *v)
-{
-    struct machine *m = d->m;
-    while (!m->stop && !d->interrupt) {
-        if (service(m) < 0)
-            return false;
-        if (board_vcpu_runnable(m, v->index) && !(v->cpu.halted && !v->cpu.env.intr_pending &&
-                                                  !v->cpu.nmi_pending))
-            return true;
-        if (vclock_next_deadline(&m->clock) == VCLOCK_NEVER)
-            return false;   /* nothing can ever wake it */
-        uint64_t next = vclock_next_deadline(&m->clock), now = vclock_now(&m->clock);
-        uint64_t ns = next > now ? next - now : 0;
-        if (ns > 10000000)
-            ns = 10000000;
-        struct timespec ts = { 0, (long)ns };
-        nanosleep(&ts, NULL);
-    }
-    return false;
-}
-
-#define DBG_SLICE_INSNS 20000
-
-/* The one loop that drives the machine for the debugger: run the current
- * vCPU with the debug controls until the accelerator stops for a reason the
- * caller must see (debug event, HLT nothing can end, stop, triple fault
- * without reboot, error), answering what the board would answer: timers
- * and interrupts between slices, a reboot after a triple fault, waiting in
- * HLT for an interrupt.  max_insns > 0: single step that many instructions.
- * 0 with *exit filled, or -1 on an accelerator error.  Only the current
- * vCPU runs (the others wait: all-stop).  (To become a call into the
- * board's run loop, machine_run_debug.) */
+/* The board runs the machine (machine_run_debug, machine/smp_debug.c):
+ * every vCPU as machine_run does (slices, timers, serial input, halts,
+ * INIT/SIPI, reboots), the current one with the debug controls, until a
+ * debug exit, Ctrl-C, the end of the machine or max_insns single steps
+ * (max_insns > 0).  0 with *exit filled, or -1 on an accelerator error. */
 static int run_machine(struct debugger *d, const struct debug_ctl *ctl, uint64_t max_insns,
                        struct vm_exit *exit)
 {
-    struct machine *m = d->m;
-    struct vcpu *v = cur_vcpu(d);
-    struct debug_ctl c = *ctl;
-    uint64_t done = 0;
-    if (max_insns)
-        c.single_step = 1;
-    if (m->accel->set_debug)
-        m->accel->set_debug(v, &c);
-    for (;;) {
-        memset(exit, 0, sizeof(*exit));
-        exit->vcpu = (uint32_t)v->index;
-        exit->rip = v->cpu.rip;
-        if (m->stop || d->interrupt) {
-            exit->reason = EXIT_GLASS_STOP;
-            return 0;
-        }
-        if (service(m) < 0) {
-            exit->reason = EXIT_TRIPLE_FAULT;   /* a reset with -no-reboot: the end */
-            return 0;
-        }
-        uint64_t count = v->cpu.insn_count, rip = v->cpu.rip;
-        uint16_t cs = v->cpu.seg[S_CS].selector;
-        int rc = accel_run_slice(m->accel, v, exit, max_insns ? 1 : DBG_SLICE_INSNS);
-        if (m->accel->state_out)
-            m->accel->state_out(v);
-        exit->vcpu = (uint32_t)v->index;
-        if (exit->reason != EXIT_IO_INSTRUCTION && exit->reason != EXIT_EPT_VIOLATION &&
-            exit->reason != EXIT_GLASS_DEBUG && exit->reason != EXIT_GLASS_STOP)
-            exit_log_push(&m->exits, exit);
-        if (rc < 0 || exit->reason == EXIT_GLASS_INTERNAL_ERROR)
-            return -1;
-        switch (exit->reason) {
-        case EXIT_GLASS_DEBUG:
-            /* Stopped at a breakpoint before running anything: it is the
-             * one we are resuming from (the accelerator now lets it pass). */
-            if (!progressed(&v->cpu, count, rip, cs))
-                continue;
-            if (max_insns && ++done < max_insns)
-                continue;
-            return 0;
-        case EXIT_TRIPLE_FAULT:
-            if (m->opt->no_reboot)
-                return 0;
-            fprintf(stderr, "glass: triple fault; rebooting (use -no-reboot to stop instead)\n");
-            if (machine_reset(m) < 0)
-                return -1;
-            continue;
-        case EXIT_HLT:
-            if ((x86_get_rflags(&v->cpu) & FL_IF) && wait_halted(d, v))
-                continue;
-            if (d->interrupt || m->stop)
-                exit->reason = EXIT_GLASS_STOP;
-            return 0;
-        case EXIT_GLASS_STOP:
-            if (!m->stop && !d->interrupt) {
-                v->cpu.env.stop_request = 0;    /* the slice ended, or a stale request */
-                if (max_insns && progressed(&v->cpu, count, rip, cs) && ++done >= max_insns) {
-                    exit->reason = EXIT_GLASS_DEBUG;
-                    return 0;
-                }
-                continue;
-            }
-            return 0;
-        default:
-            return 0;
-        }
-    }
+    return machine_run_debug(d->m, ctl, d->cur_vcpu, max_insns, &d->interrupt, exit);
 }
 
 /* --- what an instruction is about to do ---------------------------------- */

@@ -99,6 +99,10 @@ struct machine {
     volatile int reset_pending;         /* i8042 / port 0x92 asked for a reset */
     const struct accel_ops *accel;
     struct exit_log exits;
+    /* machine_run_debug: vCPUs whose accelerator has debug controls set,
+     * and the selected vCPU's steps since the others last ran. */
+    bool debug_armed[MAX_VCPUS];
+    uint64_t debug_steps;
 
     /* Why the machine is stopping, set from exit handlers or signals. */
     volatile int stop;
@@ -115,6 +119,29 @@ void machine_destroy(struct machine *m);
 /* Run until the machine stops; returns glass's exit status: the guest's
  * isa-debug-exit status if it used it, 0 after a normal stop, 1 on an error. */
 int machine_run(struct machine *m);
+
+/* The debugger's run (machine/smp_debug.c): every vCPU runs as in
+ * machine_run (slices, timers, serial input, halts, INIT/SIPI, reboots);
+ * vCPU `vcpu` runs with the debug controls ctl (linear breakpoints; with
+ * max_insns > 0, single steps: the call returns after that many of its
+ * instructions, the others getting a slice every SLICE_INSNS steps).
+ * Returns when the debugger must look, with *why:
+ *   EXIT_GLASS_DEBUG   a breakpoint or the steps on vCPU `vcpu`
+ *   EXIT_GLASS_STOP    *interrupt became non-zero, or the machine stops
+ *                      (m->stop: debug-exit, signal, Ctrl-A x)
+ *   EXIT_TRIPLE_FAULT  the machine ended by a triple fault or a reset with
+ *                      -no-reboot (m->exit_status says how)
+ *   EXIT_HLT           every vCPU halted with interrupts off
+ *   other reasons      an exit the board does not handle
+ * 0, or -1 on an accelerator error (why->error.message). */
+int machine_run_debug(struct machine *m, const struct debug_ctl *ctl, int vcpu,
+                      uint64_t max_insns, const volatile int *interrupt, struct vm_exit *why);
+
+/* Move the running guest to accelerator `to` (machine/board_accel.c):
+ * state_out + vcpu_destroy + destroy on the current one, then init +
+ * vcpu_init + state_in on the new one, same struct x86_cpu and devices.
+ * 0; or -1 with the reason in why (the old accelerator still runs). */
+int machine_switch_accel(struct machine *m, const struct accel_ops *to, char *why, size_t len);
 
 /* Ask every vCPU to stop with this exit status (any thread; also signals). */
 void machine_request_stop(struct machine *m, int status);
@@ -155,6 +182,29 @@ void board_request_reset(void *machine);
 
 /* smp.c: what to do after a vCPU's slice; RUN_STOP ends the run. */
 enum run_verdict { RUN_CONTINUE, RUN_STOP };
+
+/* Instructions a vCPU runs before the next one gets its turn: about 0.1 ms
+ * of the interpreter, short enough for timers to fire on time and for a
+ * spinning CPU to let the one it waits for make progress. */
+#define SLICE_INSNS 20000
+
+/* smp.c, shared with smp_debug.c (the debugger's run loop):
+ *   board_slice        run v for at most max_insns, bring its state out,
+ *                      log the exit; the accelerator's return code
+ *   board_act_on_exit  what machine_run does with that exit (messages,
+ *                      reboot after a triple fault, errors)
+ *   board_service      between slices: reset, serial input, timers, IRQs
+ *   board_nothing_can_wake  every vCPU halted with interrupts off (*which:
+ *                      the first such vCPU)
+ *   board_wait_for_event    sleep to the next timer, input or board_wake
+ *   board_cs_rip       "CS:RIP" for messages */
+int board_slice(struct machine *m, struct vcpu *v, uint64_t max_insns, struct vm_exit *exit);
+enum run_verdict board_act_on_exit(struct machine *m, struct vcpu *v, int rc,
+                                   const struct vm_exit *exit);
+enum run_verdict board_service(struct machine *m);
+bool board_nothing_can_wake(struct machine *m, int *which);
+void board_wait_for_event(struct machine *m);
+const char *board_cs_rip(const struct x86_cpu *cpu, char *buf, size_t len);
 
 /* accel.c: run v for at most max_insns instructions (the interpreter), or
  * until its next stop (accelerators without an instruction budget). */

@@ -26,14 +26,10 @@
 
 #include "cpu/x86_cpu.h"
 
-/* Instructions a vCPU runs before the next one gets its turn: about 0.1 ms
- * of the interpreter, short enough for timers to fire on time and for a
- * spinning CPU to let the one it waits for make progress. */
-#define SLICE_INSNS 20000
 
 
 /* "CS:RIP" with the width of the current code size. */
-static const char *cs_rip(const struct x86_cpu *cpu, char *buf, size_t len)
+const char *board_cs_rip(const struct x86_cpu *cpu, char *buf, size_t len)
 {
     int bits = x86_code_bits(cpu);
     snprintf(buf, len, "%04x:%0*" PRIx64, cpu->seg[S_CS].selector, bits / 4, cpu->rip);
@@ -64,7 +60,7 @@ static void print_registers(struct x86_cpu *cpu)
 
 
 /* What to do after a vCPU's slice ended with *exit. */
-static enum run_verdict act_on_exit(struct machine *m, struct vcpu *v, int rc,
+enum run_verdict board_act_on_exit(struct machine *m, struct vcpu *v, int rc,
                                     const struct vm_exit *exit)
 {
     struct x86_cpu *cpu = &v->cpu;
@@ -73,7 +69,7 @@ static enum run_verdict act_on_exit(struct machine *m, struct vcpu *v, int rc,
         return RUN_STOP;    /* isa-debug-exit, Ctrl-A x, signal */
     if (rc < 0 || exit->reason == EXIT_GLASS_INTERNAL_ERROR) {
         fprintf(stderr, "glass: internal error in accelerator %s at %s: %s\n", m->accel->name,
-                cs_rip(cpu, where, sizeof(where)),
+                board_cs_rip(cpu, where, sizeof(where)),
                 exit->reason == EXIT_GLASS_INTERNAL_ERROR && exit->error.message
                     ? exit->error.message : "(no message)");
         print_registers(cpu);
@@ -89,7 +85,7 @@ static enum run_verdict act_on_exit(struct machine *m, struct vcpu *v, int rc,
         return RUN_CONTINUE;
     case EXIT_TRIPLE_FAULT:
         fprintf(stderr, "glass: triple fault on vCPU %d at %s\n", v->index,
-                cs_rip(cpu, where, sizeof(where)));
+                board_cs_rip(cpu, where, sizeof(where)));
         if (m->opt->no_reboot) {
             m->exit_status = 0;     /* as QEMU with -no-reboot */
             return RUN_STOP;
@@ -100,35 +96,41 @@ static enum run_verdict act_on_exit(struct machine *m, struct vcpu *v, int rc,
     default:
         fprintf(stderr, "glass: accelerator %s stopped with exit %s (%u) at %s, which the "
                 "board does not handle\n", m->accel->name, vm_exit_reason_name(exit->reason),
-                exit->reason, cs_rip(cpu, where, sizeof(where)));
+                exit->reason, board_cs_rip(cpu, where, sizeof(where)));
         print_registers(cpu);
         m->exit_status = 1;
         return RUN_STOP;
     }
 }
 
-static enum run_verdict run_slice(struct machine *m, struct vcpu *v)
+int board_slice(struct machine *m, struct vcpu *v, uint64_t max_insns, struct vm_exit *exit)
 {
-    struct vm_exit exit;
-    memset(&exit, 0, sizeof(exit));
+    memset(exit, 0, sizeof(*exit));
     m->running = v->index;
-    int rc = accel_run_slice(m->accel, v, &exit, SLICE_INSNS);
+    int rc = accel_run_slice(m->accel, v, exit, max_insns);
     m->running = -1;
     if (m->accel->state_out)
         m->accel->state_out(v);
     if (!m->stop)
         v->cpu.env.stop_request = 0;
-    exit.vcpu = (uint32_t)v->index;
-    if (exit.reason != EXIT_IO_INSTRUCTION && exit.reason != EXIT_EPT_VIOLATION &&
-        exit.reason != EXIT_GLASS_STOP)
-        exit_log_push(&m->exits, &exit);
-    return act_on_exit(m, v, rc, &exit);
+    exit->vcpu = (uint32_t)v->index;
+    if (exit->reason != EXIT_IO_INSTRUCTION && exit->reason != EXIT_EPT_VIOLATION &&
+        exit->reason != EXIT_GLASS_STOP && exit->reason != EXIT_GLASS_DEBUG)
+        exit_log_push(&m->exits, exit);
+    return rc;
+}
+
+static enum run_verdict run_slice(struct machine *m, struct vcpu *v)
+{
+    struct vm_exit exit;
+    int rc = board_slice(m, v, SLICE_INSNS, &exit);
+    return board_act_on_exit(m, v, rc, &exit);
 }
 
 /* Every vCPU is halted with interrupts disabled (or waits for a SIPI that
  * no running CPU can send): only an NMI could wake one, and no device of
  * this board raises NMIs. */
-static bool nothing_can_wake(struct machine *m, int *which)
+bool board_nothing_can_wake(struct machine *m, int *which)
 {
     for (int i = 0; i < m->nvcpus; i++) {
         const struct x86_cpu *cpu = &m->vcpu[i].cpu;
@@ -143,7 +145,7 @@ static bool nothing_can_wake(struct machine *m, int *which)
 }
 
 /* Sleep until the next timer deadline, input, or a stop request. */
-static void wait_for_event(struct machine *m)
+void board_wait_for_event(struct machine *m)
 {
     uint64_t next = vclock_next_deadline(&m->clock);
     struct timespec ts, *timeout = NULL;
@@ -165,7 +167,7 @@ static void wait_for_event(struct machine *m)
 }
 
 /* Between slices: what other threads and devices asked for. */
-static enum run_verdict service(struct machine *m)
+enum run_verdict board_service(struct machine *m)
 {
     if (m->reset_pending) {
         if (m->opt->no_reboot) {
@@ -193,7 +195,7 @@ int machine_run(struct machine *m)
 {
     int first = 0;  /* round robin: who goes first in the next round */
     while (!m->stop) {
-        if (service(m) == RUN_STOP)
+        if (board_service(m) == RUN_STOP)
             break;
         bool ran = false;
         enum run_verdict verdict = RUN_CONTINUE;
@@ -215,15 +217,15 @@ int machine_run(struct machine *m)
         if (ran || m->reset_pending || m->stop)
             continue;
         int which = -1;
-        if (nothing_can_wake(m, &which)) {
+        if (board_nothing_can_wake(m, &which)) {
             char where[40];
             fprintf(stderr, "glass: vCPU %d halted with interrupts disabled at %s, "
                     "nothing can wake it; stopping\n", which < 0 ? 0 : which,
-                    cs_rip(&m->vcpu[which < 0 ? 0 : which].cpu, where, sizeof(where)));
+                    board_cs_rip(&m->vcpu[which < 0 ? 0 : which].cpu, where, sizeof(where)));
             m->exit_status = 0;
             break;
         }
-        wait_for_event(m);
+        board_wait_for_event(m);
     }
     if (board_signal_seen)
         fprintf(stderr, "glass: terminating on signal %d\n", (int)board_signal_seen);

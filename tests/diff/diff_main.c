@@ -3,7 +3,7 @@
  *
  *   diff-test [--seed N] [--count N] [--mode 32|64] [--template NAME]
  *             [--oracle32 auto|native|addr32] [--show N] [--runner PATH]
- *             [--path step|run|both] [--native-twice] [--list]
+ *             [--path step|run|bt|both|all|LIST] [--native-twice] [--list]
  *
  * Without --mode, 64-bit and 32-bit (compatibility-mode) cases alternate.
  * --oracle32: what the host runs for a 32-bit case: the same bytes in a
@@ -11,8 +11,10 @@
  * see gen.c); auto (default): native if the host can run 32-bit user code.
  * --path: how glass runs each instruction: interp_step() (decoded afresh,
  * faults read from cpu->pending), interp_run() (block cache, specialised
- * handlers, faults delivered through the IDT), or both (default: a case
- * fails if either diverges).
+ * handlers, faults delivered through the IDT), bt (the binary translator:
+ * the instruction and the INT3 after it as a translated block, faults
+ * delivered through the IDT); a comma-separated list of these, both
+ * (step,run) or all (default: a case fails if any path diverges).
  * Prints up to --show divergences in full (default 20), a count of cases
  * and divergences per mode and template, and a last line "N passed, N
  * failed" counting instructions; exits 1 if any failed.  --native-twice
@@ -38,7 +40,7 @@ struct options {
     const char *runner;
     const char *tmpl_name;
     int native_twice;
-    int paths;          /* bit 0: step, bit 1: run */
+    int paths;          /* bit p: enum diff_path p */
     int oracle32;       /* -1 auto, else DIFF_ORACLE_* */
 };
 
@@ -46,7 +48,7 @@ static void usage(void)
 {
     fprintf(stderr, "usage: diff-test [--seed N] [--count N] [--mode 32|64] [--template NAME]\n"
                     "                 [--oracle32 auto|native|addr32] [--show N] [--runner PATH]\n"
-                    "                 [--path step|run|both] [--native-twice] [--list]\n");
+                    "                 [--path step|run|bt|both|all|LIST] [--native-twice] [--list]\n");
     exit(2);
 }
 
@@ -63,7 +65,7 @@ static uint64_t number(const char *flag, const char *s)
 
 static void parse(int argc, char **argv, struct options *o)
 {
-    *o = (struct options){ .seed = 1, .count = 200000, .tmpl = -1, .show = 20, .paths = 3, .oracle32 = -1 };
+    *o = (struct options){ .seed = 1, .count = 200000, .tmpl = -1, .show = 20, .paths = 7, .oracle32 = -1 };
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
         if (!strcmp(a, "--list")) {
@@ -97,11 +99,21 @@ static void parse(int argc, char **argv, struct options *o)
                 exit(2);
             }
         } else if (!strcmp(a, "--path")) {
-            o->paths = !strcmp(v, "step") ? 1 : !strcmp(v, "run") ? 2 : !strcmp(v, "both") ? 3 : 0;
-            if (!o->paths) {
-                fprintf(stderr, "diff-test: --path is step, run or both, not %s\n", v);
-                exit(2);
+            o->paths = 0;
+            char list[64];
+            snprintf(list, sizeof list, "%s", v);
+            for (char *save = NULL, *w = strtok_r(list, ",", &save); w; w = strtok_r(NULL, ",", &save)) {
+                int bits = !strcmp(w, "step") ? 1 : !strcmp(w, "run") ? 2 : !strcmp(w, "bt") ? 4
+                         : !strcmp(w, "both") ? 3 : !strcmp(w, "all") ? 7 : 0;
+                if (!bits) {
+                    fprintf(stderr, "diff-test: --path is step, run, bt, both, all or a comma-separated"
+                                    " list of them, not %s\n", v);
+                    exit(2);
+                }
+                o->paths |= bits;
             }
+            if (!o->paths)
+                usage();
         } else if (!strcmp(a, "--oracle32")) {
             o->oracle32 = !strcmp(v, "auto") ? -1 : !strcmp(v, "native") ? DIFF_ORACLE_SAME
                         : !strcmp(v, "addr32") ? DIFF_ORACLE_ADDR32 : -2;
@@ -210,13 +222,17 @@ int main(int argc, char **argv)
     struct interp_side *is = o.native_twice ? NULL : interp_side_create();
     if (!o.native_twice && !is)
         return 2;
+    if (is && (o.paths & 4) && interp_side_bt_start(is) < 0)
+        return 2;
 
-    static struct diff_result mine[2][DIFF_BATCH];
+    static struct diff_result mine[DIFF_NPATHS][DIFF_BATCH];
+    static const char *const path_name[DIFF_NPATHS] = { "glass interp_step", "glass interp_run",
+                                                        "glass bt" };
     int nt = gen_tmpl_count();
     /* [k][t]: k = 0 for 64-bit cases, 1 for 32-bit ones */
     uint64_t *tmpl_fail = calloc(2 * (size_t)nt, sizeof *tmpl_fail);
     uint64_t *tmpl_runs = calloc(2 * (size_t)nt, sizeof *tmpl_runs);
-    uint64_t passed = 0, failed = 0, faults = 0, done = 0, path_fail[2] = { 0, 0 };
+    uint64_t passed = 0, failed = 0, faults = 0, done = 0, path_fail[DIFF_NPATHS] = { 0 };
     uint64_t mode_runs[2] = { 0, 0 }, mode_fail[2] = { 0, 0 };
     time_t t0 = time(NULL);
 
@@ -232,9 +248,9 @@ int main(int argc, char **argv)
                 return 2;
         } else {
             for (uint32_t i = 0; i < n; i++)
-                for (int p = 0; p < 2; p++)
+                for (int p = 0; p < DIFF_NPATHS; p++)
                     if ((o.paths >> p) & 1)
-                        interp_side_run(is, &nat.shm->cases[i], &mine[p][i], p == 1);
+                        interp_side_run(is, &nat.shm->cases[i], &mine[p][i], (enum diff_path)p);
         }
         for (uint32_t i = 0; i < n; i++) {
             const struct diff_case *c = &nat.shm->cases[i];
@@ -250,15 +266,15 @@ int main(int argc, char **argv)
             mode_runs[k]++;
             faults += r->vector != DIFF_NO_VECTOR;
             bool bad = false;
-            for (int p = 0; p < 2; p++) {
-                if (!((o.paths >> p) & 1) || (o.native_twice && p == 1))
+            for (int p = 0; p < DIFF_NPATHS; p++) {
+                if (!((o.paths >> p) & 1) || (o.native_twice && p >= 1))
                     continue;
                 unsigned what = diff_compare(c, r, &mine[p][i]);
                 if (!what)
                     continue;
                 if (failed + bad < (uint64_t)o.show)
                     diff_report(stdout, done + i, c, r, &mine[p][i], what, gen_tmpl_name(c->tmpl),
-                                o.native_twice ? "native again" : p ? "glass interp_run" : "glass interp_step");
+                                o.native_twice ? "native again" : path_name[p]);
                 bad = true;
                 path_fail[p]++;
             }
@@ -276,8 +292,15 @@ int main(int argc, char **argv)
     printf("seed %" PRIu64 ": %" PRIu64 " instructions (%" PRIu64 " raised exceptions natively) in %lds,"
            " runner restarts %" PRIu64 "\n", o.seed, done, faults, (long)(time(NULL) - t0), nat.restarts);
     if (!o.native_twice)
-        printf("  divergences by path: interp_step %" PRIu64 ", interp_run %" PRIu64 "\n", path_fail[0],
-               path_fail[1]);
+        printf("  divergences by path: interp_step %" PRIu64 ", interp_run %" PRIu64 ", bt %" PRIu64 "\n",
+               path_fail[0], path_fail[1], path_fail[2]);
+    if (is && (o.paths & 4)) {
+        uint64_t nat_i, helper, interp;
+        interp_side_bt_info(is, &nat_i, &helper, &interp);
+        printf("  bt ran %" PRIu64 " instructions translated natively, %" PRIu64 " through the"
+               " interpreter's handlers in translated blocks, %" PRIu64 " on the interpreter\n",
+               nat_i, helper, interp);
+    }
     printf("  %-10s %18s %18s\n", "template", "64-bit run/diverged", "32-bit run/diverged");
     for (int t = 0; t < nt; t++) {
         if (!tmpl_runs[t] && !tmpl_runs[nt + t])

@@ -30,6 +30,7 @@
 #include "mem/memmap.h"
 #include "mem/pagewalk.h"
 #include "mem/tlb.h"
+#include "translate/bt.h"
 
 #define PT_GPA 0x20000000ull    /* five page-table pages */
 #define SYS_GPA 0x20200000ull   /* GDT, IDT, TSS, handlers, kernel stack */
@@ -50,6 +51,7 @@ struct interp_side {
     struct x86_cpu cpu;
     uint8_t *code, *data;       /* host views of the guest pages */
     int unexpected_exits;
+    struct bt_vcpu *bt;         /* the translator's path, NULL until used */
 };
 
 /* Nothing the generator produces talks to devices: an exit is a bug. */
@@ -101,7 +103,9 @@ static void build_system(struct interp_side *s)
     uint64_t *idt = (uint64_t *)(sys + (SYS_IDT - SYS_GPA));
     for (int v = 0; v < 256; v++) {
         uint64_t h = SYS_HANDLERS + 16u * (unsigned)v;
-        idt[2 * v] = (h & 0xffff) | (uint64_t)KERNEL_CS << 16 | 0x8eull << 40 | ((h >> 16) & 0xffff) << 48;
+        /* #BP's gate has DPL 3, as Linux's: the bt path ends on an INT3 */
+        uint64_t attr = v == X86_BP ? 0xeeull : 0x8eull;
+        idt[2 * v] = (h & 0xffff) | (uint64_t)KERNEL_CS << 16 | attr << 40 | ((h >> 16) & 0xffff) << 48;
         idt[2 * v + 1] = h >> 32;
         sys[SYS_HANDLERS - SYS_GPA + 16u * (unsigned)v] = 0xf4;    /* HLT */
     }
@@ -184,6 +188,10 @@ void interp_side_destroy(struct interp_side *s)
         interp_attach(&s->cpu, NULL);
         interp_cache_destroy(s->cache);
     }
+    if (s->bt) {
+        memmap_set_code_hook(&s->mem, NULL, NULL);
+        bt_vcpu_destroy(s->bt);
+    }
     if (s->tlb)
         tlb_destroy(s->tlb);
     ept_destroy(&s->ept);
@@ -198,6 +206,8 @@ static void load_case(struct interp_side *s, const struct diff_case *c)
     memset(s->code + DIFF_INSN_OFF, 0xcc, 16);
     memcpy(s->code + DIFF_INSN_OFF, c->insn, c->len);
     interp_invalidate_phys(s->cache, DIFF_INSN_ADDR, 16);
+    if (s->bt)
+        bt_invalidate_phys(s->bt, DIFF_INSN_ADDR, 16);
     diff_fill_data(c, s->data);
 
     memcpy(cpu->gpr, c->gpr, sizeof cpu->gpr);
@@ -288,7 +298,79 @@ static void run_path(struct interp_side *s, struct diff_result *r)
         r->cr2 = cpu->cr2;
 }
 
-void interp_side_run(struct interp_side *s, const struct diff_case *c, struct diff_result *r, bool run)
+/* A guest store to a page holding translated code (the code page is
+ * user-writable, as the runner's is). */
+static void code_written(void *opaque, uint64_t gpa, uint64_t len)
+{
+    struct interp_side *s = opaque;
+    bt_invalidate_phys(s->bt, gpa, len);
+    interp_invalidate_phys(s->cache, gpa, len);
+}
+
+/* The translator: the instruction and the INT3 after it (or at a branch
+ * target) make translated blocks, run by bt_run with a budget of many
+ * instructions, so the instruction runs as translated code, not on the
+ * interpreter's single-step path.  Every outcome ends in a handler's HLT:
+ * #BP from one of the code page's INT3s is the runner's "completed" (RIP
+ * taken back to the INT3), any other vector is the instruction's fault. */
+static void bt_path(struct interp_side *s, struct diff_result *r)
+{
+    struct x86_cpu *cpu = &s->cpu;
+    struct vm_exit exit;
+    for (int runs = 0; runs < 64 && !cpu->halted && !cpu->shutdown; runs++)
+        bt_run(s->bt, &exit, 100000);
+    x86_set_rflags(cpu, x86_get_rflags(cpu));
+    memcpy(r->gpr, cpu->gpr, sizeof r->gpr);
+    r->rip = cpu->rip;
+    r->rflags = x86_get_rflags(cpu);
+    uint64_t h = cpu->rip - 1 - SYS_HANDLERS;
+    if (!cpu->halted || cpu->rip - 1 < SYS_HANDLERS || h >= 256 * 16 || h % 16) {
+        r->status = DIFF_ST_UNKNOWN;
+        return;
+    }
+    r->vector = (int32_t)(h / 16);
+    uint64_t sp = cpu->gpr[R_RSP];
+    bool has_error = sp == SYS_STACK_TOP - 48;
+    if (has_error)
+        r->error_code = (uint32_t)sys_read64(s, sp);
+    uint64_t frame = has_error ? sp + 8 : sp;
+    r->rip = sys_read64(s, frame);
+    r->rflags = sys_read64(s, frame + 16);
+    r->gpr[R_RSP] = sys_read64(s, frame + 24);
+    uint64_t at = r->rip - 1;
+    if (r->vector == X86_BP && at >= DIFF_CODE && at < DIFF_CODE + DIFF_PAGE &&
+        s->code[at - DIFF_CODE] == 0xcc) {
+        r->rip = at;            /* our INT3: the instruction completed */
+        r->vector = DIFF_NO_VECTOR;
+        r->error_code = 0;
+    } else if (r->vector == X86_PF) {
+        r->cr2 = cpu->cr2;
+    }
+}
+
+int interp_side_bt_start(struct interp_side *s)
+{
+    if (s->bt)
+        return 0;
+    s->bt = bt_vcpu_create(&s->cpu);
+    if (!s->bt)
+        return -1;
+    memmap_set_code_hook(&s->mem, code_written, s);
+    return 0;
+}
+
+void interp_side_bt_info(struct interp_side *s, uint64_t *native, uint64_t *helper, uint64_t *interp)
+{
+    struct bt_info in = { 0 };
+    if (s->bt)
+        bt_get_info(s->bt, &in);
+    *native = in.native_insns;
+    *helper = in.helper_insns;
+    *interp = in.interp_insns;
+}
+
+void interp_side_run(struct interp_side *s, const struct diff_case *c, struct diff_result *r,
+                     enum diff_path path)
 {
     load_case(s, c);
     r->vector = DIFF_NO_VECTOR;
@@ -296,7 +378,9 @@ void interp_side_run(struct interp_side *s, const struct diff_case *c, struct di
     r->cr2 = 0;
     r->status = DIFF_ST_OK;
     r->signo = r->si_code = 0;
-    if (run)
+    if (path == DIFF_PATH_BT)
+        bt_path(s, r);
+    else if (path == DIFF_PATH_RUN)
         run_path(s, r);
     else
         step_path(s, r);

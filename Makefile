@@ -39,6 +39,7 @@ GLASS := $(if $(filter build,$(BUILD)),glass,$(BUILD)/glass)
 all: $(GLASS) examples
 
 -include examples/examples.mk
+-include examples/smc/smc.mk
 -include examples/teach/teach.mk
 -include tests/diff/diff.mk
 
@@ -84,6 +85,7 @@ check-guest: $(GLASS) examples teach
 	sh tests/guest/bad_input.sh ./$(GLASS)
 	BUILD=$(BUILD) bash tests/guest/run_debugger_scripts.sh ./$(GLASS)
 	BUILD=$(BUILD) bash tests/guest/test_gdb.sh ./$(GLASS)
+	BUILD=$(BUILD) bash tests/guest/test_accel_switch.sh ./$(GLASS)
 	BUILD=$(BUILD) bash tests/guest/run_kvm.sh ./$(GLASS)
 
 # The whole suite for one build (BUILD, SAN).

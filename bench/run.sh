@@ -1,35 +1,39 @@
 #!/usr/bin/env bash
 # bench/run.sh [GLASS_BINARY]
 #
-# Time the cpuheavy benchmark guests on glass (each accelerator in ACCELS)
-# and on QEMU's TCG in the same run, and print one table:
+# Time the benchmark guests on glass (each accelerator in ACCELS) and on
+# QEMU's TCG (-accel tcg) in the same run, and print one table:
 #
-#   guest, engine, iterations, wall seconds (best of RUNS), time relative
-#   to QEMU, guest MIPS
+#   guest, engine, iterations, wall and user seconds (best wall of RUNS,
+#   with that run's user time), wall time relative to QEMU, guest MIPS
 #
-# Guest MIPS = iterations * instructions per iteration / seconds; the
-# instructions per iteration were measured once with QEMU (see
-# docs/examples/cpuheavy.md) and are the constants below.  The wall time
-# includes booting, which is a few milliseconds.  A run counts only if
-# the guest printed the same checksum as on QEMU and exited with its
-# success status; otherwise the row says "failed" (or "wrong").
+# Guests: cpuheavy (32-bit) and cpuheavy64, the CPU benchmark (guest MIPS
+# = iterations * instructions per iteration / wall seconds; the
+# instructions per iteration were measured once with QEMU, see
+# docs/examples/cpuheavy.md, and are the constants below), and teach, the
+# teaching kernel's boot with no input (examples/teach/teach.args, -smp 1:
+# it boots, runs its programs and exits; the time to exit).  The wall time
+# includes starting the emulator.  A run counts only if the guest exited
+# with its success status and (cpuheavy) printed the same checksum as on
+# QEMU; otherwise the row says "failed" (or "wrong").
 #
 # Environment:
 #   GLASS    the glass binary (default: ./glass, or the first argument)
 #   ACCELS   glass accelerators to time (default: "interp bt")
-#   GUESTS   which guests (default: "cpuheavy cpuheavy64")
-#   ITERS    iterations per run (default: the guest's own, 8000)
+#   GUESTS   which guests (default: "cpuheavy cpuheavy64 teach")
+#   ITERS    cpuheavy iterations per run (default: the guest's own, 8000)
 #   RUNS     runs per engine, the best is kept (default: 3)
 #   QEMU     the QEMU binary (default: qemu-system-x86_64)
 #   BENCH_TIMEOUT  seconds before a run counts as failed (default: 900)
-#   BUILD    the build directory with examples/ in it (default: build)
+#   BUILD    the build directory with examples/ in it (default: build;
+#            make examples teach)
 set -u
 
 . "$(dirname "${BASH_SOURCE[0]}")/../tests/guest/examples_lib.sh"
 
 GLASS=${1:-${GLASS:-./glass}}
 ACCELS=${ACCELS:-interp bt}
-GUESTS=${GUESTS:-cpuheavy cpuheavy64}
+GUESTS=${GUESTS:-cpuheavy cpuheavy64 teach}
 RUNS=${RUNS:-3}
 QEMU=${QEMU:-qemu-system-x86_64}
 EXAMPLES_TIMEOUT=${BENCH_TIMEOUT:-900}
@@ -55,10 +59,21 @@ calc() {
 
 # bench_args GUEST IMAGE: the guest's qemu.args without its -append (the
 # tests use a small iteration count), plus -append iters=$ITERS if set.
+# teach: teach.args with a fresh copy of its file-system disk, -smp 1.
 bench_args() {
-    local i
-    example_args "$1" "$2"
+    local i w words
     BENCH_ARGS=()
+    if [ "$1" = teach ]; then
+        cp "$EXAMPLES_OUT/teach-fs.img" "$tmp/fs.img" || return 1
+        read -r -a words < "$EXAMPLES_SRC/teach/teach.args"
+        for w in "${words[@]}"; do
+            w=${w//@FS@/$tmp/fs.img}
+            BENCH_ARGS+=("${w//@IMAGE@/$2}")
+        done
+        BENCH_ARGS+=(-smp 1)
+        return 0
+    fi
+    example_args "$1" "$2"
     for ((i = 0; i < ${#EXAMPLE_ARGS[@]}; i++)); do
         if [ "${EXAMPLE_ARGS[i]}" = -append ]; then
             i=$((i + 1))
@@ -69,37 +84,51 @@ bench_args() {
     [ -n "${ITERS:-}" ] && BENCH_ARGS+=(-append "iters=$ITERS")
 }
 
-# time_runs BINARY ACCEL GUEST: the best wall time of RUNS runs, in
-# seconds, on stdout; "failed" if a run failed.  The last run's serial
-# output is left in $tmp/serial.
+expected_status() {
+    if [ "$1" = teach ]; then
+        cat "$EXAMPLES_SRC/teach/expected-noinput.status"
+    else
+        cat "$EXAMPLES_SRC/$1/expected.status"
+    fi
+}
+
+# time_runs BINARY ACCEL GUEST: "WALL USER" of the run with the best wall
+# time of RUNS runs, in seconds, on stdout; "failed" if a run failed.  The
+# last run's serial output is left in $tmp/serial.
 time_runs() {
-    local bin=$1 accel=$2 guest=$3 best='' i t0 t1 t status
+    local bin=$1 accel=$2 guest=$3 best='' user='' i t u status
     for ((i = 0; i < RUNS; i++)); do
-        t0=$(date +%s.%N)
-        timeout -k 5 "$EXAMPLES_TIMEOUT" "$bin" "${BENCH_ARGS[@]}" \
-            -accel "$accel" < /dev/null > "$tmp/serial" 2> "$tmp/stderr"
+        [ "$guest" = teach ] && { bench_args teach "$image" || { echo failed; return; }; }
+        /usr/bin/time -f '%e %U' -o "$tmp/time" timeout -k 5 "$EXAMPLES_TIMEOUT" \
+            "$bin" "${BENCH_ARGS[@]}" -accel "$accel" < /dev/null > "$tmp/serial" 2> "$tmp/stderr"
         status=$?
-        t1=$(date +%s.%N)
-        if [ "$status" != "$(cat "$EXAMPLES_SRC/$guest/expected.status")" ]; then
+        if [ "$status" != "$(expected_status "$guest")" ]; then
             echo failed
             return
         fi
-        t=$(calc %.3f "$t1 - $t0")
+        read -r t u < <(tail -n 1 "$tmp/time")
         if [ -z "$best" ] || [ "$(calc %d "$t < $best")" = 1 ]; then
             best=$t
+            user=$u
         fi
     done
-    echo "$best"
+    echo "$best $user"
 }
 
 row() {
-    printf '%-11s %-14s %10s %10s %9s %11s\n' "$@"
+    printf '%-11s %-12s %10s %8s %8s %8s %10s\n' "$@"
 }
 
-row guest engine iterations seconds "vs QEMU" "guest MIPS"
+row guest engine iterations wall user "vs QEMU" "guest MIPS"
 for guest in $GUESTS; do
-    if ! image=$(example_image "$guest"); then
-        row "$guest" - - "no image" - -
+    if [ "$guest" = teach ]; then
+        image=$EXAMPLES_OUT/teach-kernel.img
+        [ -f "$image" ] && [ -f "$EXAMPLES_OUT/teach-fs.img" ] || {
+            row "$guest" - - "no image" - - -
+            continue
+        }
+    elif ! image=$(example_image "$guest"); then
+        row "$guest" - - "no image" - - -
         continue
     fi
     per_iter=$(insns_per_iter "$guest")
@@ -111,28 +140,33 @@ for guest in $GUESTS; do
     for engine in "${engines[@]}"; do
         if [ "$engine" = qemu-tcg ]; then
             if ! command -v "$QEMU" > /dev/null 2>&1; then
-                row "$guest" "$engine" - "missing" - -
+                row "$guest" "$engine" - "missing" - - -
                 continue
             fi
-            t=$(time_runs "$QEMU" tcg "$guest")
+            r=$(time_runs "$QEMU" tcg "$guest")
         else
             if ! command -v "$GLASS" > /dev/null 2>&1; then
-                row "$guest" "$engine" - "failed" - -
+                row "$guest" "$engine" - "failed" - - -
                 continue
             fi
-            t=$(time_runs "$GLASS" "${engine#glass-}" "$guest")
+            r=$(time_runs "$GLASS" "${engine#glass-}" "$guest")
         fi
-        iters=$(sed -n 's/^iterations: //p' "$tmp/serial")
-        sum=$(sed -n 's/^checksum: //p' "$tmp/serial")
+        read -r t u <<< "$r"
+        if [ "$guest" = teach ]; then
+            iters=- sum=boot
+        else
+            iters=$(sed -n 's/^iterations: //p' "$tmp/serial")
+            sum=$(sed -n 's/^checksum: //p' "$tmp/serial")
+        fi
         if [ "$t" = failed ] || [ -z "$iters" ] || [ -z "$sum" ]; then
-            row "$guest" "$engine" "${iters:--}" failed - -
+            row "$guest" "$engine" "${iters:--}" failed - - -
             continue
         fi
         if [ "$engine" = qemu-tcg ]; then
             qemu_time=$t
             qemu_sum=$sum
         elif [ -n "$qemu_sum" ] && [ "$sum" != "$qemu_sum" ]; then
-            row "$guest" "$engine" "$iters" "wrong" "checksum" "$sum"
+            row "$guest" "$engine" "$iters" "wrong" "checksum" "$sum" -
             continue
         fi
         ratio=-
@@ -140,6 +174,6 @@ for guest in $GUESTS; do
         mips=-
         [ "$per_iter" -gt 0 ] &&
             mips=$(calc %.0f "$iters * $per_iter / $t / 1000000")
-        row "$guest" "$engine" "$iters" "$t" "$ratio" "$mips"
+        row "$guest" "$engine" "$iters" "$t" "$u" "$ratio" "$mips"
     done
 done

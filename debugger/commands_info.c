@@ -41,6 +41,7 @@ const struct dbg_command dbg_info_commands[] = {
     { "rtc", NULL, "rtc", "The MC146818 RTC/CMOS registers.", cmd_info_rtc },
     { "irq", NULL, "irq", "Interrupt lines: what the PIC and IOAPIC see.", cmd_info_irq },
     { "symbol", NULL, "symbol ADDR", "The symbol containing ADDR.", cmd_info_symbol },
+    DBG_TB_INFO_COMMANDS,   /* tb, tbstats: debugger/commands_tb.c */
     { NULL, NULL, NULL, NULL, NULL },
 };
 

@@ -81,4 +81,14 @@ DBG_CMD(cmd_info_uart); DBG_CMD(cmd_info_ide); DBG_CMD(cmd_info_rtc); DBG_CMD(cm
 DBG_CMD(cmd_symbol_file); DBG_CMD(cmd_info_symbol); DBG_CMD(cmd_accel); DBG_CMD(cmd_quit);
 DBG_CMD(cmd_help); DBG_CMD(cmd_info); DBG_CMD(cmd_info_registers); DBG_CMD(cmd_echo);
 
+/* The translator's views (debugger/commands_tb.c), entries of dbg_info_commands. */
+DBG_CMD(cmd_info_tb); DBG_CMD(cmd_info_tbstats);
+#define DBG_TB_INFO_COMMANDS \
+    { "tb", NULL, "tb [ADDR]", \
+      "The translated block at ADDR (default CS:RIP) three ways: guest code, the\n" \
+      "translator's IR and the x86-64 host code (accel bt only).", cmd_info_tb }, \
+    { "tbstats", NULL, "tbstats", \
+      "The translator: blocks, code cache use, chain links, flushes, the hottest\n" \
+      "blocks (accel bt only).", cmd_info_tbstats }
+
 #endif

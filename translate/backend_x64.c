@@ -522,6 +522,9 @@ static void emit_prologue(struct be *e)
     e->bounce_branch[1] = x64_jcc(x, CC_AE, x64_here(x));
     x64_alu_ri(x, XA_ADD, 8, X_RAX, e->b->n);
     x64_store(x, 8, X_RAX, xm(CPU, OFF(insn_count)));
+    /* b->execs++, for `info tbstats`' hottest blocks */
+    x64_mov_ri(x, X_RCX, (uint64_t)(uintptr_t)&e->b->execs);
+    x64_alu_mi(x, XA_ADD, 8, xm(X_RCX, 0), 1);
 }
 
 int bt_backend(struct bt_vcpu *bt, struct bt_block *b, const struct ir_block *ir)

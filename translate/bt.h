@@ -42,6 +42,30 @@ struct bt_info {
 };
 void bt_get_info(const struct bt_vcpu *bt, struct bt_info *info);
 
+/* For the debugger (`info tb`, `info tbstats`): one translated block. */
+struct bt_block_info {
+    uint64_t rip;               /* guest RIP of its first instruction */
+    uint64_t gpa;               /* guest-physical address of its first byte */
+    unsigned bits;              /* 32 or 64 */
+    int user;                   /* translated for CPL 3 */
+    int insns, native, guest_bytes;
+    uint64_t execs;             /* times entered */
+    const uint8_t *guest_code;  /* host view of the guest bytes */
+    const uint8_t *host_code;   /* the translation (readable copy) */
+    size_t host_bytes;
+    uint64_t host_addr;         /* where it runs */
+};
+/* The valid block starting at rip, else one containing it: 0, or -1. */
+int bt_block_lookup(struct bt_vcpu *bt, uint64_t rip, struct bt_block_info *out);
+/* The block's IR, rebuilt by the frontend, one op a call: gi is the guest
+ * instruction index, text from ir_format.  0, or -1 (no such block). */
+int bt_block_ir(struct bt_vcpu *bt, uint64_t rip,
+                void (*line)(void *opaque, int gi, const char *text), void *opaque);
+/* The up to n most executed valid blocks, hottest first; returns how many. */
+int bt_hot_blocks(struct bt_vcpu *bt, struct bt_block_info *out, int n);
+/* Valid blocks now and the code cache's size. */
+void bt_cache_usage(struct bt_vcpu *bt, uint64_t *valid_blocks, uint64_t *cache_size);
+
 /* The budgeted entry for machine/accel.c's accel_run_slice. */
 int bt_run_slice(struct vcpu *v, struct vm_exit *exit, uint64_t max_insns);
 

@@ -52,6 +52,7 @@ struct bt_block {
     uint16_t bytes;         /* guest code bytes */
     uint8_t valid;
     uint8_t native;         /* instructions translated natively (stats) */
+    uint64_t execs;         /* entries into the block (counted in its prologue) */
     struct bt_block *hash_next, *page_next, *all_next;
     uintptr_t entry;        /* where the host code starts (RX address) */
     uintptr_t entry_checked;/* past the pending-event check: the dispatcher,

@@ -69,7 +69,7 @@ next_insn:
 loop_patch:
         xor     eax, eax
         mov     ecx, 1
-.again: mov     [.add + 1], cl      ; the next add adds ecx's low byte
+.again: mov     [.add + 2], cl      ; the next add adds ecx's low byte
 .add:   add     eax, 0x7f           ; imm8 form: 83 c0 ib
         inc     ecx
         cmp     ecx, 10

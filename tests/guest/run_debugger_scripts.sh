@@ -4,18 +4,28 @@
 # line ("# args: ..."; image names are looked up in $BUILD/examples), and
 # every line of NAME.expect (an extended regular expression) must match some
 # line of the output, in order.
-#   usage: tests/guest/run_debugger_scripts.sh GLASS
-GLASS=${1:?usage: $0 GLASS}
+# Each script runs once per accelerator (default: interp and bt), unless its
+# args line names one with -accel.
+#   usage: tests/guest/run_debugger_scripts.sh GLASS [ACCEL...]
+GLASS=${1:?usage: $0 GLASS [ACCEL...]}
+shift
+ACCELS=${*:-interp bt}
 BUILD=${BUILD:-build}
 DIR=$(dirname "$0")/debugger_scripts
 EX=$BUILD/examples
 pass=0; fail=0
 for script in "$DIR"/*.gdb; do
-    name=$(basename "$script" .gdb)
-    args=$(sed -n '1s/^# args: //p' "$script")
-    args=$(echo "$args" | sed -E "s#(-kernel |file=)([a-z0-9_.-]+)#\1$EX/\2#g")
+  base=$(basename "$script" .gdb)
+  args=$(sed -n '1s/^# args: //p' "$script")
+  args=$(echo "$args" | sed -E "s#(-kernel |file=)([a-z0-9_.-]+)#\1$EX/\2#g")
+  accels=$ACCELS
+  case " $args " in *" -accel "*) accels=given ;; esac
+  for accel in $accels; do
+    name="$base ($accel)"
+    accel_arg=""
+    [ "$accel" != given ] && accel_arg="-accel $accel"
     out=$(timeout 60 $GLASS -m 128 -display none -serial stdio -no-reboot \
-          -device isa-debug-exit,iobase=0xf4,iosize=0x04 $args --debug-script "$script" \
+          -device isa-debug-exit,iobase=0xf4,iosize=0x04 $args $accel_arg --debug-script "$script" \
           </dev/null 2>&1)
     ok=1; rest="$out"; missing=""
     while IFS= read -r pat; do
@@ -23,13 +33,14 @@ for script in "$DIR"/*.gdb; do
         line=$(printf '%s\n' "$rest" | grep -n -E -m1 -- "$pat" | cut -d: -f1)
         if [ -z "$line" ]; then ok=0; missing="$pat"; break; fi
         rest=$(printf '%s\n' "$rest" | tail -n +"$((line + 1))")
-    done < "$DIR/$name.expect"
+    done < "$DIR/$base.expect"
     if [ $ok = 1 ]; then
         echo "PASS $name"; pass=$((pass + 1))
     else
         echo "FAIL $name: no match (in order) for: $missing"; fail=$((fail + 1))
         [ -n "$VERBOSE" ] && printf '%s\n' "$out"
     fi
+  done
 done
 echo "$pass passed, $fail failed"
 [ $fail = 0 ]

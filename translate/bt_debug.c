@@ -1,0 +1,90 @@
+/* What the debugger sees of the translator (translate/bt.h, `info tb`,
+ * `info tbstats`): blocks by RIP, their IR (rebuilt by the frontend from
+ * the decoded instructions the block keeps) and the hottest blocks. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "translate/bt.h"
+#include "translate/bt_internal.h"
+
+static void fill(const struct bt_vcpu *bt, const struct bt_block *b, struct bt_block_info *o)
+{
+    *o = (struct bt_block_info){
+        .rip = b->rip, .gpa = b->gpa, .bits = b->mode & BT_MODE_BITS,
+        .user = !!(b->mode & BT_MODE_USER), .insns = b->n, .native = b->native,
+        .guest_bytes = b->bytes, .execs = b->execs, .guest_code = b->host,
+        .host_code = bt->code.rw + b->entry_off, .host_bytes = b->code_bytes,
+        .host_addr = b->entry,
+    };
+}
+
+static const struct bt_block *find(const struct bt_vcpu *bt, uint64_t rip)
+{
+    const struct bt_block *inside = NULL;
+    for (const struct bt_block *b = bt->all; b; b = b->all_next) {
+        if (!b->valid)
+            continue;
+        if (b->rip == rip)
+            return b;
+        if (!inside && rip > b->rip && rip < b->rip + b->bytes)
+            inside = b;
+    }
+    return inside;
+}
+
+int bt_block_lookup(struct bt_vcpu *bt, uint64_t rip, struct bt_block_info *out)
+{
+    const struct bt_block *b = find(bt, rip);
+    if (!b)
+        return -1;
+    fill(bt, b, out);
+    return 0;
+}
+
+int bt_block_ir(struct bt_vcpu *bt, uint64_t rip,
+                void (*line)(void *opaque, int gi, const char *text), void *opaque)
+{
+    const struct bt_block *b = find(bt, rip);
+    if (!b)
+        return -1;
+    struct ir_block *ir = malloc(sizeof(*ir));
+    if (!ir)
+        return -1;
+    bt_frontend(ir, b->insn, b->insn_rip, b->n, b->mode);
+    for (int i = 0; i < ir->n; i++) {
+        char text[160];
+        ir_format(&ir->op[i], text, sizeof(text));
+        line(opaque, ir->op[i].gi, text);
+    }
+    free(ir);
+    return 0;
+}
+
+int bt_hot_blocks(struct bt_vcpu *bt, struct bt_block_info *out, int n)
+{
+    int have = 0;
+    for (const struct bt_block *b = bt->all; b; b = b->all_next) {
+        if (!b->valid || !b->execs)
+            continue;
+        int i = have < n ? have++ : n;
+        if (i == n && b->execs <= out[n - 1].execs)
+            continue;
+        if (i == n)
+            i = n - 1;
+        while (i > 0 && out[i - 1].execs < b->execs) {
+            out[i] = out[i - 1];
+            i--;
+        }
+        fill(bt, b, &out[i]);
+    }
+    return have;
+}
+
+void bt_cache_usage(struct bt_vcpu *bt, uint64_t *valid_blocks, uint64_t *cache_size)
+{
+    uint64_t v = 0;
+    for (const struct bt_block *b = bt->all; b; b = b->all_next)
+        v += b->valid;
+    *valid_blocks = v;
+    *cache_size = bt->code.size;
+}

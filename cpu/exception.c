@@ -383,3 +383,23 @@ void x86_deliver_interrupt(struct x86_cpu *cpu, int type, int vector)
     cpu->pending = (struct x86_event){ .type = (uint8_t)type, .vector = (uint8_t)vector };
     x86_deliver_pending(cpu);
 }
+
+void x86_take_interrupts(struct x86_cpu *cpu)
+{
+    if (cpu->interrupt_shadow)
+        return;
+    if (cpu->nmi_pending && !cpu->nmi_blocked) {
+        cpu->nmi_pending = 0;
+        x86_deliver_interrupt(cpu, EV_NMI, X86_NMI);
+        return;
+    }
+    if (cpu->env.intr_pending && (cpu->rflags & FL_IF) && cpu->env.intr_ack) {
+        /* Clear first: a device raising a line meanwhile sets it again. */
+        cpu->env.intr_pending = 0;
+        int vec = cpu->env.intr_ack(cpu->env.opaque);
+        if (vec >= 0) {
+            cpu->env.intr_pending = 1; /* there may be more: look again */
+            x86_deliver_interrupt(cpu, EV_EXTINT, vec);
+        }
+    }
+}

@@ -26,4 +26,10 @@ void x86_deliver_pending(struct x86_cpu *cpu);
 /* Deliver an external interrupt or NMI (vector) now. */
 void x86_deliver_interrupt(struct x86_cpu *cpu, int type, int vector);
 
+/* Between instructions: deliver a pending NMI, or an external interrupt if
+ * RFLAGS.IF allows it (asking env.intr_ack for the vector), unless the
+ * interrupt shadow of STI / MOV SS blocks both (SDM Vol. 3, 6.8.3).  The
+ * run loops of the interpreter and the translator both call this. */
+void x86_take_interrupts(struct x86_cpu *cpu);
+
 #endif

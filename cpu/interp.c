@@ -234,26 +234,6 @@ static bool at_breakpoint(struct x86_cpu *cpu, struct interp_cache *c)
     return false;
 }
 
-/* Deliver an NMI or an external interrupt if one is pending and allowed. */
-static void take_interrupts(struct x86_cpu *cpu)
-{
-    if (cpu->interrupt_shadow)
-        return;
-    if (cpu->nmi_pending && !cpu->nmi_blocked) {
-        cpu->nmi_pending = 0;
-        x86_deliver_interrupt(cpu, EV_NMI, X86_NMI);
-        return;
-    }
-    if (cpu->env.intr_pending && (cpu->rflags & FL_IF) && cpu->env.intr_ack) {
-        /* Clear first: a device raising a line meanwhile sets it again. */
-        cpu->env.intr_pending = 0;
-        int vec = cpu->env.intr_ack(cpu->env.opaque);
-        if (vec >= 0) {
-            cpu->env.intr_pending = 1; /* there may be more: look again */
-            x86_deliver_interrupt(cpu, EV_EXTINT, vec);
-        }
-    }
-}
 
 static int stop(struct x86_cpu *cpu, struct vm_exit *exit, uint32_t reason)
 {
@@ -271,7 +251,7 @@ static int run_loop(struct x86_cpu *cpu, struct interp_cache *c, struct vm_exit 
         if (cpu->env.stop_request)
             return stop(cpu, exit, EXIT_GLASS_STOP);
         if (cpu->env.intr_pending || cpu->nmi_pending) {
-            take_interrupts(cpu);
+            x86_take_interrupts(cpu);
             if (cpu->shutdown)
                 return stop(cpu, exit, EXIT_TRIPLE_FAULT);
         }

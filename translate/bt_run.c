@@ -105,26 +105,6 @@ static int stop(struct x86_cpu *cpu, struct vm_exit *exit, uint32_t reason)
     return 0;
 }
 
-/* Deliver an NMI or an external interrupt if one is pending and allowed
- * (what the interpreter's run loop does). */
-static void take_interrupts(struct x86_cpu *cpu)
-{
-    if (cpu->interrupt_shadow)
-        return;
-    if (cpu->nmi_pending && !cpu->nmi_blocked) {
-        cpu->nmi_pending = 0;
-        x86_deliver_interrupt(cpu, EV_NMI, X86_NMI);
-        return;
-    }
-    if (cpu->env.intr_pending && (cpu->rflags & FL_IF) && cpu->env.intr_ack) {
-        cpu->env.intr_pending = 0;
-        int vec = cpu->env.intr_ack(cpu->env.opaque);
-        if (vec >= 0) {
-            cpu->env.intr_pending = 1;
-            x86_deliver_interrupt(cpu, EV_EXTINT, vec);
-        }
-    }
-}
 
 /* The block mode of the CPU now, or 0 when bt does not run it natively
  * (16-bit code, segments that are not flat). */
@@ -210,7 +190,7 @@ static int run_loop(struct bt_vcpu *bt, struct vm_exit *exit, uint64_t end_count
         if (cpu->env.stop_request)
             return stop(cpu, exit, EXIT_GLASS_STOP);
         if (cpu->env.intr_pending || cpu->nmi_pending) {
-            take_interrupts(cpu);
+            x86_take_interrupts(cpu);
             if (cpu->shutdown)
                 return stop(cpu, exit, EXIT_TRIPLE_FAULT);
         }

@@ -84,7 +84,8 @@ check-guest: $(GLASS) examples teach
 	BUILD=$(BUILD) bash tests/guest/run_teach.sh ./$(GLASS) interp bt
 	sh tests/guest/bad_input.sh ./$(GLASS)
 	BUILD=$(BUILD) bash tests/guest/run_debugger_scripts.sh ./$(GLASS)
-	BUILD=$(BUILD) bash tests/guest/test_gdb.sh ./$(GLASS)
+	BUILD=$(BUILD) bash tests/guest/test_gdb.sh ./$(GLASS) interp
+	BUILD=$(BUILD) bash tests/guest/test_gdb.sh ./$(GLASS) bt
 	BUILD=$(BUILD) bash tests/guest/test_accel_switch.sh ./$(GLASS)
 	BUILD=$(BUILD) bash tests/guest/run_kvm.sh ./$(GLASS)
 

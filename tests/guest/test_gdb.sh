@@ -9,7 +9,8 @@
 # (BUILD defaults to build).  Logs: $BUILD/tests/guest/gdb-*.
 set -u
 
-glass=${1:?usage: $0 GLASS_BINARY}
+glass=${1:?usage: $0 GLASS_BINARY [ACCEL]}
+accel=${2:-}   # e.g. interp or bt; default: -accel auto
 BUILD=${BUILD:-build}
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 ex=$BUILD/examples
@@ -41,7 +42,7 @@ run_case() {
     local base=$logs/gdb-$name port pid tries=0
     while :; do
         port=$((20000 + RANDOM % 40000))
-        timeout 60 "$glass" -gdb "tcp::$port" -S "$@" > "$base.serial" 2> "$base.stderr" < /dev/null &
+        timeout 60 "$glass" ${accel:+-accel "$accel"} -gdb "tcp::$port" -S "$@" > "$base.serial" 2> "$base.stderr" < /dev/null &
         pid=$!
         for _ in $(seq 50); do
             grep -q "waiting for gdb" "$base.stderr" 2> /dev/null && break
@@ -140,7 +141,7 @@ check "realmode: kill ends glass (status 0)" "$logs/gdb-realmode.status" '^0$'
 if command -v python3 > /dev/null; then
     base=$logs/gdb-ctrlc
     port=$((20000 + RANDOM % 40000))
-    timeout 60 "$glass" -gdb "tcp::$port" -S -nographic -m 128 -no-reboot \
+    timeout 60 "$glass" ${accel:+-accel "$accel"} -gdb "tcp::$port" -S -nographic -m 128 -no-reboot \
         -drive "file=$scratch/teach-fs.img,index=1,media=disk,format=raw" \
         -drive "file=$scratch/teach-kernel.img,index=0,media=disk,format=raw" \
         > "$base.serial" 2> "$base.stderr" < /dev/null &

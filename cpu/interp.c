@@ -269,6 +269,8 @@ static int run_loop(struct x86_cpu *cpu, struct interp_cache *c, struct vm_exit 
         if (tf || stepping || cpu->interrupt_shadow || (d && d->nbreak)) {
             /* One instruction at a time. */
             run_blocks(cpu, c, true, end_count);
+            if (c)
+                c->resume_valid = 0;    /* the breakpoint to resume from is behind us */
             if (cpu->interrupt_shadow)
                 cpu->interrupt_shadow--;
             if (tf)
@@ -278,6 +280,8 @@ static int run_loop(struct x86_cpu *cpu, struct interp_cache *c, struct vm_exit 
             continue;
         }
         run_blocks(cpu, c, false, end_count);
+        if (c)
+            c->resume_valid = 0;
         /* STI / MOV SS / POP SS end their block: their shadow covers the
          * next instruction only, which the one-at-a-time path above runs. */
         if (cpu->interrupt_shadow > 1)

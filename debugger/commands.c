@@ -222,14 +222,14 @@ void dbg_session_free(struct dbg_session *s)
     symtab_free(&s->syms);
 }
 
-void dbg_disas(struct dbg_session *s, uint64_t lin, int n, int bits)
+uint64_t dbg_disas(struct dbg_session *s, uint64_t lin, int n, int bits)
 {
     for (int i = 0; i < n; i++) {
         uint8_t bytes[16];
         long got = dbg_read_linear(&s->d, lin, bytes, sizeof(bytes));
         if (got <= 0) {
             fprintf(s->out, "0x%" PRIx64 ": cannot read memory (not mapped)\n", lin);
-            return;
+            return lin;
         }
         char text[160], sym[128];
         int len = disas_one(bits, bytes, (size_t)got, lin, &s->syms, text, sizeof(text));
@@ -243,6 +243,7 @@ void dbg_disas(struct dbg_session *s, uint64_t lin, int n, int bits)
                 bits == 64 ? 16 : 8, lin, *sym ? " <" : "", sym, *sym ? ">" : "", hex, text);
         lin += (uint64_t)len;
     }
+    return lin;
 }
 
 void dbg_print_location(struct dbg_session *s)

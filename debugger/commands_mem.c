@@ -55,7 +55,7 @@ static void examine(struct dbg_session *s)
             fprintf(s->out, "xp/i is not supported: disassemble linear addresses (x/i, disas)\n");
             return;
         }
-        dbg_disas(s, a, n, x86_code_bits(dbg_cpu(&s->d)));
+        s->last_x_addr = dbg_disas(s, a, n, x86_code_bits(dbg_cpu(&s->d)));
         return;
     }
     if (fmt == 's') {

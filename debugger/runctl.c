@@ -263,6 +263,8 @@ static bool bp_fires(struct debugger *d, const struct dbg_breakpoint *b,
                         x->exc.vector == b->value);
             if (hit) {
                 why->exit = *x;
+                if (x->vcpu < (uint32_t)d->m->nvcpus)
+                    why->vcpu = (int)x->vcpu;   /* reported where it exited */
                 return true;
             }
         }
@@ -290,8 +292,14 @@ static bool check_stop(struct debugger *d, const struct step_state *s, struct db
     struct x86_cpu *cpu = &cur_vcpu(d)->cpu;
     for (int i = 0; i < DBG_MAX_BREAKPOINTS; i++) {
         struct dbg_breakpoint *b = &d->bp[i];
-        if (!b->id || !b->enabled || !bp_fires(d, b, s, why) || !dbg_cond_true(cpu, &b->cond))
+        why->vcpu = d->cur_vcpu;
+        if (!b->id || !b->enabled || !bp_fires(d, b, s, why))
             continue;
+        if (!dbg_cond_true(&d->m->vcpu[why->vcpu].cpu, &b->cond)) {
+            why->vcpu = d->cur_vcpu;
+            continue;
+        }
+        d->cur_vcpu = why->vcpu;    /* all-stop: the vCPU that hit it is current */
         b->hits++;
         why->reason = STOP_BREAKPOINT;
         why->bp_id = b->id;

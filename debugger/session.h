@@ -62,7 +62,8 @@ int dbg_eval_address(struct dbg_session *s, const char *text, uint64_t *lin);
 const char *dbg_join(int argc, char **argv, int from, char *buf, size_t len);
 
 /* Disassemble n instructions from linear address lin in the current mode. */
-void dbg_disas(struct dbg_session *s, uint64_t lin, int n, int bits);
+/* Disassemble n instructions from lin; returns the address after the last. */
+uint64_t dbg_disas(struct dbg_session *s, uint64_t lin, int n, int bits);
 
 /* Command handlers, by file. */
 #define DBG_CMD(name) int name(struct dbg_session *s, int argc, char **argv, const char *suffix)

@@ -121,9 +121,22 @@ int machine_run_debug(struct machine *m, const struct debug_ctl *ctl, int sel,
             ran = true;
             uint64_t count = v->cpu.insn_count, rip = v->cpu.rip;
             uint16_t cs = v->cpu.seg[S_CS].selector;
+            bool was_halted = v->cpu.halted;
             int rc = board_slice(m, v, max_insns ? 1 : SLICE_INSNS, why);
             if (rc < 0 || why->reason == EXIT_GLASS_INTERNAL_ERROR)
                 return -1;
+            /* A HLT run as the last instruction of a step (or before a stop
+             * request) ends the slice with a debug / stop exit instead of
+             * EXIT_HLT: log the HLT exit all the same, as machine_run would
+             * see it, for `info exits` and `break exit HLT`. */
+            if (!was_halted && v->cpu.halted && why->reason != EXIT_HLT) {
+                struct vm_exit h;
+                memset(&h, 0, sizeof(h));
+                h.reason = EXIT_HLT;
+                h.vcpu = (uint32_t)sel;
+                h.rip = v->cpu.rip;
+                exit_log_push(&m->exits, &h);
+            }
             switch (why->reason) {
             case EXIT_GLASS_DEBUG:
                 /* Stopped at a breakpoint before running anything: the one
@@ -135,6 +148,12 @@ int machine_run_debug(struct machine *m, const struct debug_ctl *ctl, int sel,
                 break;
             case EXIT_HLT:
                 v->cpu.halted = 1;  /* the loop runs it again when it can */
+                /* A step of a halted vCPU whose interrupts the debugger
+                 * holds back (step-irq off: no intr_ack) cannot complete:
+                 * the pending interrupt wakes it but is never taken.  Stop
+                 * and report it halted instead of spinning. */
+                if (max_insns && !v->cpu.env.intr_ack)
+                    return 0;
                 break;
             case EXIT_TRIPLE_FAULT:
                 if (m->opt->no_reboot) {

@@ -40,6 +40,7 @@ all: $(GLASS) examples
 
 -include examples/examples.mk
 -include examples/smc/smc.mk
+-include examples/fuzzports/fuzzports.mk
 -include examples/teach/teach.mk
 -include tests/diff/diff.mk
 

@@ -11,29 +11,16 @@
 #include "cpu/seg.h"
 #include "cpu/x86_cpu.h"
 #include "mem/memmap.h"
+#include "tests/unit/descriptor_fixture.h"
 
 static struct memmap mm;
 static struct x86_cpu *cpu;
 
 #define GDT 0x1000
 
-static uint64_t seg_desc(uint32_t base, uint32_t limit, uint8_t access, uint8_t flags)
-{
-    return (limit & 0xffffull) | ((uint64_t)(base & 0xffffff) << 16) | ((uint64_t)access << 40)
-        | ((uint64_t)((limit >> 16) & 0xf) << 48) | ((uint64_t)(flags & 0xf) << 52)
-        | ((uint64_t)(base >> 24) << 56);
-}
 
-static void put64(uint64_t gpa, uint64_t v)
-{
-    memcpy(memmap_host_ptr(&mm, gpa, 8), &v, 8);
-}
-static uint64_t get64(uint64_t gpa)
-{
-    uint64_t v;
-    memcpy(&v, memmap_host_ptr(&mm, gpa, 8), 8);
-    return v;
-}
+static void put64(uint64_t gpa, uint64_t v) { guest_put(&mm, gpa, v, 8); }
+static uint64_t get64(uint64_t gpa) { return guest_get(&mm, gpa, 8); }
 
 /* Each helper runs one operation that may fault: 0 if it completed, else 1
  * with the fault in cpu->pending.  setjmp lives in these small functions so

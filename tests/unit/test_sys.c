@@ -16,6 +16,7 @@
 #include "cpu/x86_cpu.h"
 #include "machine/vm_exit.h"
 #include "mem/memmap.h"
+#include "tests/unit/descriptor_fixture.h"
 
 static struct memmap mm;
 static struct x86_cpu *cpu;
@@ -30,23 +31,9 @@ static struct x86_cpu *cpu;
 #define ABSENT_CODE 0x30
 #define K_CODE64 0x38
 
-static void put(uint64_t gpa, uint64_t v, int size)
-{
-    memcpy(memmap_host_ptr(&mm, gpa, (uint64_t)size), &v, (size_t)size);
-}
-static uint64_t get(uint64_t gpa, int size)
-{
-    uint64_t v = 0;
-    memcpy(&v, memmap_host_ptr(&mm, gpa, (uint64_t)size), (size_t)size);
-    return v;
-}
+static void put(uint64_t gpa, uint64_t v, int size) { guest_put(&mm, gpa, v, size); }
+static uint64_t get(uint64_t gpa, int size) { return guest_get(&mm, gpa, size); }
 
-static uint64_t seg_desc(uint32_t base, uint32_t limit, uint8_t access, uint8_t flags)
-{
-    return (limit & 0xffffull) | ((uint64_t)(base & 0xffffff) << 16) | ((uint64_t)access << 40)
-        | ((uint64_t)((limit >> 16) & 0xf) << 48) | ((uint64_t)(flags & 0xf) << 52)
-        | ((uint64_t)(base >> 24) << 56);
-}
 
 /* The machine side of port I/O. */
 static struct vm_exit last_exit;

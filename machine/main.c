@@ -3,11 +3,13 @@
  * used it, 0 after a normal stop, 1 on an error of glass's. */
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 
 #include "debugger/gdbstub.h"
 #include "debugger/repl.h"
 #include "machine/board.h"
 #include "machine/options.h"
+#include "translate/bt.h"
 
 int main(int argc, char **argv)
 {
@@ -26,6 +28,10 @@ int main(int argc, char **argv)
     if (r < 0)
         return 1;
 
+    /* The debugger shows the translator's hottest blocks; counting them
+     * costs time, so only when someone may look. */
+    bt_set_profiling(opt.gdb_port || opt.debug || opt.debug_script || opt.start_stopped ||
+                     getenv("GLASS_BT_STATS"));
     struct machine *m = machine_create(&opt);
     if (!m)
         return 1;

@@ -4,7 +4,10 @@
  *   rbx  struct x86_cpu *        rbp  struct bt_vcpu *
  *   r12-r15  the IR's virtual registers v0-v3 (callee-saved: they survive
  *            the helper calls of slow paths)
- *   rax rcx rdx rsi rdi r8-r11  scratch
+ *   rsi rdi r8-r11  the block's register cache: guest registers (and, in
+ *            a block that loops to itself, insn_count) kept in host
+ *            registers from the prologue to the block's exits
+ *   rax rcx rdx  scratch
  * rsp is 16-byte aligned inside a block, so helpers are called directly.
  *
  * A block's code:
@@ -34,7 +37,22 @@
 _Static_assert(offsetof(struct x86_lazy_flags, size) == offsetof(struct x86_lazy_flags, op) + 1,
                "lazy op and size are stored as one 16-bit value");
 
-enum stub_kind { ST_LOAD, ST_STORE, ST_CANON, ST_SMC, ST_GOTO };
+enum stub_kind { ST_LOAD, ST_STORE, ST_CANON, ST_SMC, ST_GOTO, ST_LOOP };
+
+/* The register cache.  Which guest registers live in host registers is
+ * decided once per block (plan_cache): the most used, up to NCACHE, minus
+ * any accessed as AH..BH.  They are loaded in the prologue and written back
+ * ("flushed") wherever the block's code leaves or calls C that reads the
+ * CPU state: block exits, slow-path stubs, interpreter handlers.  Which
+ * ones to write back is static too: every cached register the block writes
+ * anywhere (writing back a register not yet changed stores the value the
+ * struct has already, which is harmless), so no state needs tracking
+ * along the way.  Host registers are caller-saved, so after a call they
+ * are reloaded from the struct, which the flush made the truth. */
+#define NCACHE 6
+#define SLOT_IC 16      /* cpu->insn_count: cached in a block that loops to itself */
+#define NSLOTS 17
+static const int cache_host[NCACHE] = { X_RSI, X_RDI, X_R8, X_R9, X_R10, X_R11 };
 
 struct stub {
     int kind;
@@ -52,7 +70,21 @@ struct be {
     int nstubs;
     int nlinks;
     size_t bounce_branch[2];
+    int8_t host_of[NSLOTS]; /* host register of a cached slot, else X_NONE */
+    uint32_t cached;        /* slots in host registers */
+    uint32_t written;       /* cached slots the block writes: flushed on exits */
+    bool self_loop;         /* a branch back to the block's start */
+    size_t loop_head;       /* where the back edge jumps (after the prologue) */
 };
+
+/* Count block entries (b->execs) for `info tbstats`: off unless asked for,
+ * since it costs a read-modify-write of memory in every block. */
+static bool profiling;
+
+void bt_set_profiling(bool on)
+{
+    profiling = on;
+}
 
 static uint64_t rip_of(const struct be *e, const struct ir_op *o)
 {
@@ -100,6 +132,159 @@ static void call_helper(struct be *e, const void *fn)
 {
     x64_call(&e->x, fn);
     e->hf_lf = LF_NONE;
+}
+
+/* --- the register cache --- */
+
+static int32_t slot_off(int s)
+{
+    return s == SLOT_IC ? OFF(insn_count) : OFF(gpr) + 8 * s;
+}
+
+/* The guest register a state offset falls in, or -1; *sub = the byte in it. */
+static int gpr_slot(uint64_t off, int *sub)
+{
+    uint64_t base = offsetof(struct x86_cpu, gpr);
+    if (off < base || off >= base + 16 * 8)
+        return -1;
+    *sub = (int)((off - base) & 7);
+    return (int)((off - base) / 8);
+}
+
+/* The cached host register of state offset off (at byte 0 of its slot),
+ * or X_NONE. */
+static int cached_reg(const struct be *e, uint64_t off)
+{
+    int sub, s = gpr_slot(off, &sub);
+    return s >= 0 && sub == 0 ? e->host_of[s] : X_NONE;
+}
+
+static void plan_cache(struct be *e, const struct ir_block *ir)
+{
+    int uses[16] = { 0 };
+    uint32_t bad = 0, written = 0;
+
+    for (int i = 0; i < NSLOTS; i++)
+        e->host_of[i] = X_NONE;
+    e->cached = e->written = 0;
+    e->self_loop = false;
+    for (int i = 0; i < ir->n; i++) {
+        const struct ir_op *o = &ir->op[i];
+        int sub, s;
+        switch (o->op) {
+        case IR_LDS: case IR_STS: case IR_STSI:
+            s = gpr_slot(o->imm, &sub);
+            if (s < 0)
+                break;
+            if (sub)
+                bad |= 1u << s;     /* AH..BH: that register stays in memory */
+            uses[s]++;
+            if (o->op != IR_LDS)
+                written |= 1u << s;
+            break;
+        case IR_GOTO: case IR_BRCOND:
+            if (o->imm == e->b->rip)
+                e->self_loop = true;
+            break;
+        default:
+            break;
+        }
+    }
+    int n = 0, room = e->self_loop ? NCACHE - 1 : NCACHE;
+    while (n < room) {
+        int best = -1;
+        for (int r = 0; r < 16; r++)
+            if (uses[r] && !(bad & 1u << r) && (best < 0 || uses[r] > uses[best]))
+                best = r;
+        if (best < 0)
+            break;
+        uses[best] = 0;
+        e->host_of[best] = (int8_t)cache_host[n++];
+        e->cached |= 1u << best;
+    }
+    if (e->self_loop) {
+        e->host_of[SLOT_IC] = (int8_t)cache_host[n];
+        e->cached |= 1u << SLOT_IC;
+        written |= 1u << SLOT_IC;
+    }
+    e->written = written & e->cached;
+}
+
+/* Write the cached registers the block changes back to the struct. */
+static void cache_flush(struct be *e)
+{
+    for (int s = 0; s < NSLOTS; s++)
+        if (e->written & 1u << s)
+            x64_store(&e->x, 8, e->host_of[s], xm(CPU, slot_off(s)));
+}
+
+/* Load every cached register from the struct (the prologue; after a call). */
+static void cache_reload(struct be *e)
+{
+    for (int s = 0; s < NSLOTS; s++)
+        if (e->cached & 1u << s)
+            x64_load(&e->x, 8, e->host_of[s], xm(CPU, slot_off(s)));
+}
+
+/* fn(cpu): C that reads the CPU state (and clobbers the cache). */
+static void call_synced(struct be *e, const void *fn)
+{
+    cache_flush(e);
+    x64_mov_rr(&e->x, X_RDI, CPU);
+    call_helper(e, fn);
+    cache_reload(e);
+}
+
+static void emit_lds(struct be *e, const struct ir_op *o)
+{
+    int h = cached_reg(e, o->imm), d = HV(o->d);
+    if (h == X_NONE)
+        x64_load(&e->x, o->size, d, xm(CPU, (int32_t)o->imm));
+    else
+        x64_zext(&e->x, o->size, d, h);
+}
+
+/* The low size bytes of cached register h = those of s (in rax or a
+ * virtual register); the rest of h unchanged. */
+static void set_part(struct be *e, int size, int h, int s)
+{
+    struct x64 *x = &e->x;
+    if (size == 8) {
+        x64_mov_rr(x, h, s);
+    } else if (size == 4) {     /* a 4-byte store keeps the upper half */
+        x64_mov_rr(x, X_RCX, h);
+        x64_shift_i(x, 5, 8, X_RCX, 32);
+        x64_shift_i(x, 4, 8, X_RCX, 32);
+        x64_zext(x, 4, X_RAX, s);
+        x64_alu_rr(x, XA_OR, 8, X_RCX, X_RAX);
+        x64_mov_rr(x, h, X_RCX);
+    } else {
+        x64_mov_part(x, size, h, s);
+    }
+}
+
+static void emit_sts(struct be *e, const struct ir_op *o)
+{
+    int h = cached_reg(e, o->imm);
+    if (h == X_NONE)
+        x64_store(&e->x, o->size, HV(o->a), xm(CPU, (int32_t)o->imm));
+    else
+        set_part(e, o->size, h, HV(o->a));
+}
+
+static void emit_stsi(struct be *e, const struct ir_op *o)
+{
+    int h = cached_reg(e, o->imm);
+    if (h != X_NONE && o->size == 8) {
+        x64_mov_ri(&e->x, h, o->imm2);
+    } else if (h != X_NONE) {
+        x64_mov_ri(&e->x, X_RAX, o->imm2);
+        set_part(e, o->size, h, X_RAX);
+    } else if (o->size == 8) {
+        store_imm64(e, o->imm2, xm(CPU, (int32_t)o->imm));
+    } else {
+        x64_store_i(&e->x, o->size, (int32_t)o->imm2, xm(CPU, (int32_t)o->imm));
+    }
 }
 
 /* Can condition cc be read from the host flags after host code for lazy
@@ -307,8 +492,7 @@ static void emit_foldcf(struct be *e, const struct ir_op *o)
         e->hf_lf = LF_NONE;
         break;
     default:
-        x64_mov_rr(x, X_RDI, CPU);
-        call_helper(e, (const void *)bt_helper_fold_cf);
+        call_synced(e, (const void *)bt_helper_fold_cf);
         break;
     }
 }
@@ -317,9 +501,11 @@ static void emit_foldcf(struct be *e, const struct ir_op *o)
  * do not have it. */
 static void cond_helper(struct be *e, int cc)
 {
+    cache_flush(e);
     x64_mov_rr(&e->x, X_RDI, CPU);
     x64_mov_ri(&e->x, X_RSI, (uint64_t)cc);
     call_helper(e, (const void *)bt_helper_cond);
+    cache_reload(e);
 }
 
 static void emit_setcc(struct be *e, const struct ir_op *o)
@@ -368,6 +554,14 @@ static void emit_goto(struct be *e, int cc, uint64_t target, const struct ir_op 
     x64_jmp(x, e->bt->jc_lookup);
 }
 
+/* The back edge of a block that loops to itself: the checks of the
+ * prologue, then straight to the loop head with the cache as it is. */
+static void emit_back_edge(struct be *e, int cc, const struct ir_op *o)
+{
+    size_t end = cc >= 0 ? x64_jcc(&e->x, cc, x64_here(&e->x)) : x64_jmp(&e->x, x64_here(&e->x));
+    add_stub(e, ST_LOOP, end, o);
+}
+
 static void emit_brcond(struct be *e, const struct ir_op *o)
 {
     int cc = o->cc;
@@ -376,7 +570,14 @@ static void emit_brcond(struct be *e, const struct ir_op *o)
         x64_test_rr(&e->x, 4, X_RAX, X_RAX);
         cc = CC_NE;
     }
-    emit_goto(e, cc, o->imm, o);
+    /* The flush is plain stores: the flags survive it. */
+    if (e->self_loop && o->imm == e->b->rip) {
+        emit_back_edge(e, cc, o);
+        cache_flush(e);
+    } else {
+        cache_flush(e);
+        emit_goto(e, cc, o->imm, o);
+    }
     emit_goto(e, -1, o->imm2, o);
 }
 
@@ -385,6 +586,7 @@ static void emit_insn(struct be *e, const struct ir_op *o)
     struct x64 *x = &e->x;
     const struct x86_insn *in = &e->b->insn[o->gi];
 
+    cache_flush(e);
     set_rip(e, rip_of(e, o));
     x64_mov_rr(x, X_RDI, CPU);
     x64_mov_ri(x, X_RSI, (uint64_t)(uintptr_t)in);
@@ -393,12 +595,14 @@ static void emit_insn(struct be *e, const struct ir_op *o)
         x64_jmp(x, e->bt->exit0);
         return;
     }
-    /* Went elsewhere (a branch, an unfinished REP), or changed this code. */
+    /* Went elsewhere (a branch, an unfinished REP), or changed this code:
+     * the struct is the truth, nothing to flush. */
     x64_mov_ri(x, X_RAX, next_of(e, o));
     x64_alu_rm(x, XA_CMP, 8, X_RAX, xm(CPU, OFF(rip)));
     x64_jcc(x, CC_NE, e->bt->exit0);
     x64_alu_mi(x, XA_CMP, 1, xm(BTV, BOFF(invalidated)), 0);
     x64_jcc(x, CC_NE, e->bt->exit0);
+    cache_reload(e);
 }
 
 static void emit_op(struct be *e, const struct ir_op *o)
@@ -407,14 +611,9 @@ static void emit_op(struct be *e, const struct ir_op *o)
     switch (o->op) {
     case IR_MOVI: x64_mov_ri(x, HV(o->d), o->imm); break;
     case IR_MOV: x64_mov_rr(x, HV(o->d), HV(o->a)); break;
-    case IR_LDS: x64_load(x, o->size, HV(o->d), xm(CPU, (int32_t)o->imm)); break;
-    case IR_STS: x64_store(x, o->size, HV(o->a), xm(CPU, (int32_t)o->imm)); break;
-    case IR_STSI:
-        if (o->size == 8)
-            store_imm64(e, o->imm2, xm(CPU, (int32_t)o->imm));
-        else
-            x64_store_i(x, o->size, (int32_t)o->imm2, xm(CPU, (int32_t)o->imm));
-        break;
+    case IR_LDS: emit_lds(e, o); break;
+    case IR_STS: emit_sts(e, o); break;
+    case IR_STSI: emit_stsi(e, o); break;
     case IR_ADD: case IR_SUB: case IR_AND: case IR_OR: case IR_XOR: emit_alu(e, o); break;
     case IR_NEG: case IR_NOT: case IR_INC: case IR_DEC: emit_unary(e, o); break;
     case IR_SHL: case IR_SHR: case IR_SAR: emit_shift(e, o); break;
@@ -442,14 +641,25 @@ static void emit_op(struct be *e, const struct ir_op *o)
         e->hf_lf = LF_NONE;
         break;
     case IR_INSN: emit_insn(e, o); break;
-    case IR_GOTO: emit_goto(e, -1, o->imm, o); break;
+    case IR_GOTO:
+        if (e->self_loop && o->imm == e->b->rip) {
+            emit_back_edge(e, -1, o);
+        } else {
+            cache_flush(e);
+            emit_goto(e, -1, o->imm, o);
+        }
+        break;
     case IR_BRCOND: emit_brcond(e, o); break;
     case IR_GOTO_IND:
+        cache_flush(e);
         x64_mov_rr(x, X_RAX, HV(o->a));
         x64_store(x, 8, X_RAX, xm(CPU, OFF(rip)));
         x64_jmp(x, e->bt->jc_lookup);
         break;
-    case IR_EXIT: x64_jmp(x, e->bt->exit0); break;
+    case IR_EXIT:
+        cache_flush(e);
+        x64_jmp(x, e->bt->exit0);
+        break;
     default: break;
     }
 }
@@ -465,6 +675,7 @@ static void emit_stub(struct be *e, const struct stub *s)
     switch (s->kind) {
     case ST_LOAD:
     case ST_STORE:
+        cache_flush(e);             /* a fault, MMIO: the struct is the truth */
         set_rip(e, rip_of(e, o));   /* a fault names this instruction */
         x64_mov_rr(x, X_RDI, CPU);
         x64_mov_rr(x, X_RSI, HV(o->a));
@@ -476,11 +687,13 @@ static void emit_stub(struct be *e, const struct stub *s)
             x64_call(x, (const void *)((o->flags & IRF_RMW) ? bt_helper_load_rmw : bt_helper_load));
             x64_mov_rr(x, HV(o->d), X_RAX);
         }
+        cache_reload(e);
         x64_jmp(x, x->run + s->resume);
         break;
     case ST_CANON: {
         /* Not canonical: the interpreter's handler raises #GP(0). */
         const struct x86_insn *in = &e->b->insn[o->gi];
+        cache_flush(e);
         set_rip(e, rip_of(e, o));
         x64_mov_rr(x, X_RDI, CPU);
         x64_mov_ri(x, X_RSI, (uint64_t)(uintptr_t)in);
@@ -489,17 +702,44 @@ static void emit_stub(struct be *e, const struct stub *s)
         break;
     }
     case ST_SMC:
+        cache_flush(e);
         if (o->a != IR_NOREG)
             x64_store(x, 8, HV(o->a), xm(CPU, OFF(rip)));
         else
             set_rip(e, o->imm);
         x64_jmp(x, e->bt->exit0);
         break;
-    case ST_GOTO:
+    case ST_GOTO:                   /* flushed before the jcc */
         set_rip(e, s->resume);
         x64_mov_ri(x, X_RAX, s->resume);
         x64_jmp(x, e->bt->jc_lookup);
         break;
+    case ST_LOOP: {
+        /* The prologue's checks with insn_count in its host register;
+         * leaving, the block's start is where the guest is. */
+        int ic = e->host_of[SLOT_IC];
+        x64_load(x, 4, X_RAX, xm(CPU, OFF(env.intr_pending)));
+        x64_alu_rm(x, XA_OR, 4, X_RAX, xm(CPU, OFF(env.stop_request)));
+        x64_load(x, 1, X_RCX, xm(CPU, OFF(nmi_pending)));
+        x64_alu_rr(x, XA_OR, 4, X_RAX, X_RCX);
+        x64_load(x, 1, X_RCX, xm(BTV, BOFF(invalidated)));
+        x64_alu_rr(x, XA_OR, 4, X_RAX, X_RCX);
+        size_t leave1 = x64_jcc(x, CC_NE, x64_here(x));
+        x64_alu_rm(x, XA_CMP, 8, ic, xm(BTV, BOFF(end_count)));
+        size_t leave2 = x64_jcc(x, CC_AE, x64_here(x));
+        x64_alu_ri(x, XA_ADD, 8, ic, e->b->n);
+        if (profiling) {
+            x64_mov_ri(x, X_RCX, (uint64_t)(uintptr_t)&e->b->execs);
+            x64_alu_mi(x, XA_ADD, 8, xm(X_RCX, 0), 1);
+        }
+        x64_jmp(x, x->run + e->loop_head);
+        x64_patch(x, leave1, x64_here(x));
+        x64_patch(x, leave2, x64_here(x));
+        cache_flush(e);
+        set_rip(e, e->b->rip);
+        x64_jmp(x, e->bt->exit0);
+        break;
+    }
     default:
         break;
     }
@@ -521,10 +761,18 @@ static void emit_prologue(struct be *e)
     x64_alu_rm(x, XA_CMP, 8, X_RAX, xm(BTV, BOFF(end_count)));
     e->bounce_branch[1] = x64_jcc(x, CC_AE, x64_here(x));
     x64_alu_ri(x, XA_ADD, 8, X_RAX, e->b->n);
-    x64_store(x, 8, X_RAX, xm(CPU, OFF(insn_count)));
-    /* b->execs++, for `info tbstats`' hottest blocks */
-    x64_mov_ri(x, X_RCX, (uint64_t)(uintptr_t)&e->b->execs);
-    x64_alu_mi(x, XA_ADD, 8, xm(X_RCX, 0), 1);
+    if (e->host_of[SLOT_IC] == X_NONE)
+        x64_store(x, 8, X_RAX, xm(CPU, OFF(insn_count)));
+    if (profiling) {    /* b->execs++, for `info tbstats`' hottest blocks */
+        x64_mov_ri(x, X_RCX, (uint64_t)(uintptr_t)&e->b->execs);
+        x64_alu_mi(x, XA_ADD, 8, xm(X_RCX, 0), 1);
+    }
+    for (int s = 0; s < 16; s++)
+        if (e->cached & 1u << s)
+            x64_load(x, 8, e->host_of[s], xm(CPU, slot_off(s)));
+    if (e->host_of[SLOT_IC] != X_NONE)
+        x64_mov_rr(x, e->host_of[SLOT_IC], X_RAX);
+    e->loop_head = x->pos;
 }
 
 int bt_backend(struct bt_vcpu *bt, struct bt_block *b, const struct ir_block *ir)
@@ -540,6 +788,7 @@ int bt_backend(struct bt_vcpu *bt, struct bt_block *b, const struct ir_block *ir
     e.hf_lf = LF_NONE;
     b->link[0].from = b->link[1].from = NULL;
 
+    plan_cache(&e, ir);
     emit_prologue(&e);
     for (int i = 0; i < ir->n && !e.x.overflow; i++)
         emit_op(&e, &ir->op[i]);

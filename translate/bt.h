@@ -8,6 +8,7 @@
 #ifndef GLASS_TRANSLATE_BT_H
 #define GLASS_TRANSLATE_BT_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "cpu/x86_cpu.h"
@@ -35,6 +36,10 @@ void bt_invalidate_phys(struct bt_vcpu *bt, uint64_t gpa, uint64_t len);
 /* Drop every block (the state was replaced). */
 void bt_flush(struct bt_vcpu *bt);
 void bt_set_debug(struct bt_vcpu *bt, const struct debug_ctl *d);
+/* Count how often each block is entered (`info tbstats`' hottest blocks,
+ * GLASS_BT_STATS); off by default, since it costs time in every block.
+ * Applies to blocks translated from now on. */
+void bt_set_profiling(bool on);
 
 struct bt_info {
     uint64_t blocks, flushes, invalidations, native_insns, helper_insns;

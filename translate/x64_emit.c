@@ -102,6 +102,11 @@ void x64_mov_rr(struct x64 *e, int d, int s)
         emit1(e, 8, false, 0x89, s, d, NULL);
 }
 
+void x64_mov_part(struct x64 *e, int size, int d, int s)
+{
+    emit1(e, size, size == 1, size == 1 ? 0x88 : 0x89, s, d, NULL);
+}
+
 void x64_mov_ri(struct x64 *e, int d, uint64_t imm)
 {
     if (imm <= 0xffffffffull) {             /* mov r32, imm32 zero-extends */

@@ -54,6 +54,8 @@ enum { XA_ADD = 0, XA_OR = 1, XA_AND = 4, XA_SUB = 5, XA_XOR = 6, XA_CMP = 7 };
 
 void x64_mov_rr(struct x64 *e, int d, int s);                   /* 64-bit */
 void x64_mov_ri(struct x64 *e, int d, uint64_t imm);            /* shortest form */
+/* The low size (1, 2) bytes of d = those of s; the rest of d unchanged. */
+void x64_mov_part(struct x64 *e, int size, int d, int s);
 /* d = zero-extended size bytes at m (size 1, 2, 4, 8). */
 void x64_load(struct x64 *e, int size, int d, struct x64_mem m);
 void x64_store(struct x64 *e, int size, int s, struct x64_mem m);

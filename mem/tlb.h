@@ -39,7 +39,8 @@ struct tlb_entry {
     uint64_t gpa;       /* guest-physical page */
     uint64_t page_mask; /* ~(size - 1) of the guest page (4K/2M/4M/1G) */
     bool global;        /* survives tlb_flush_nonglobal */
-};
+} __attribute__((aligned(64)));  /* a power of two: the translator's inline
+                                    lookup scales the index by a shift */
 
 struct tlb {
     struct tlb_entry entry[2][TLB_SIZE]; /* [0] supervisor, [1] user */

@@ -33,9 +33,15 @@
 #define OFF(f) ((int32_t)offsetof(struct x86_cpu, f))
 #define BOFF(f) ((int32_t)offsetof(struct bt_vcpu, f))
 #define MAX_STUBS 640
+#define TLB_ENTRY_SHIFT 6
+_Static_assert(sizeof(struct tlb_entry) == 1u << TLB_ENTRY_SHIFT, "TLB entries are 64 bytes");
 
 _Static_assert(offsetof(struct x86_lazy_flags, size) == offsetof(struct x86_lazy_flags, op) + 1,
                "lazy op and size are stored as one 16-bit value");
+_Static_assert(offsetof(struct x86_cpu, env.stop_request) ==
+                   offsetof(struct x86_cpu, env.intr_pending) + 4 &&
+               sizeof(int) == 4,
+               "intr_pending and stop_request are tested as one 8-byte value");
 
 enum stub_kind { ST_LOAD, ST_STORE, ST_CANON, ST_SMC, ST_GOTO, ST_LOOP };
 
@@ -69,7 +75,7 @@ struct be {
     struct stub stub[MAX_STUBS];
     int nstubs;
     int nlinks;
-    size_t bounce_branch[2];
+    size_t bounce_branch[3];
     int8_t host_of[NSLOTS]; /* host register of a cached slot, else X_NONE */
     uint32_t cached;        /* slots in host registers */
     uint32_t written;       /* cached slots the block writes: flushed on exits */
@@ -314,25 +320,25 @@ static void tlb_inline(struct be *e, const struct ir_op *o, int kind, int stub_k
     int user = (e->b->mode & BT_MODE_USER) != 0;
     int a = HV(o->a);
 
+    /* rcx = index * sizeof(entry) = (a >> (12 - 6)) & ((TLB_SIZE - 1) << 6) */
     x64_mov_rr(x, X_RCX, a);
-    x64_shift_i(x, 5, 8, X_RCX, GUEST_PAGE_SHIFT);
-    x64_alu_ri(x, XA_AND, 4, X_RCX, TLB_SIZE - 1);
-    x64_imul_ri(x, 4, X_RCX, X_RCX, (int32_t)sizeof(struct tlb_entry));
+    x64_shift_i(x, 5, 8, X_RCX, GUEST_PAGE_SHIFT - TLB_ENTRY_SHIFT);
+    x64_alu_ri(x, XA_AND, 4, X_RCX, (int32_t)((TLB_SIZE - 1) << TLB_ENTRY_SHIFT));
     x64_mov_ri(x, X_RDX, (uint64_t)(uintptr_t)&t->entry[user][0]);
-    x64_alu_rr(x, XA_ADD, 8, X_RCX, X_RDX);
     x64_lea(x, 8, X_RAX, xm(a, o->size - 1));
     x64_alu_ri(x, XA_AND, 8, X_RAX, (int32_t)GUEST_PAGE_MASK);
     x64_alu_rm(x, XA_CMP, 8, X_RAX,
-               xm(X_RCX, (int32_t)(offsetof(struct tlb_entry, tag) + 8u * (unsigned)kind)));
+               (struct x64_mem){ X_RCX, X_RDX, 1,
+                                 (int32_t)(offsetof(struct tlb_entry, tag) + 8u * (unsigned)kind) });
     add_stub(e, stub_kind, x64_jcc(x, CC_NE, x64_here(x)), o);
-    if (kind == TLB_WRITE) {
-        x64_mov_ri(x, X_RAX, (uint64_t)(uintptr_t)&t->write_gen);
-        x64_load(x, 8, X_RAX, xm(X_RAX, 0));
-        x64_mov_ri(x, X_RDX, (uint64_t)(uintptr_t)&t->mem->write_gen);
-        x64_alu_rm(x, XA_CMP, 8, X_RAX, xm(X_RDX, 0));
+    if (kind == TLB_WRITE) {    /* tlb->write_gen, reached from rdx, is current */
+        int32_t gen = (int32_t)((uintptr_t)&t->write_gen - (uintptr_t)&t->entry[user][0]);
+        x64_load_rax_abs(x, (uint64_t)(uintptr_t)&t->mem->write_gen);
+        x64_alu_rm(x, XA_CMP, 8, X_RAX, xm(X_RDX, gen));
         add_stub(e, stub_kind, x64_jcc(x, CC_NE, x64_here(x)), o);
     }
-    x64_load(x, 8, X_RAX, xm(X_RCX, (int32_t)offsetof(struct tlb_entry, addend)));
+    x64_load(x, 8, X_RAX, (struct x64_mem){ X_RCX, X_RDX, 1,
+                                            (int32_t)offsetof(struct tlb_entry, addend) });
 }
 
 /* Rewrite the resume point of the stubs just added for o. */
@@ -718,23 +724,23 @@ static void emit_stub(struct be *e, const struct stub *s)
         /* The prologue's checks with insn_count in its host register;
          * leaving, the block's start is where the guest is. */
         int ic = e->host_of[SLOT_IC];
-        x64_load(x, 4, X_RAX, xm(CPU, OFF(env.intr_pending)));
-        x64_alu_rm(x, XA_OR, 4, X_RAX, xm(CPU, OFF(env.stop_request)));
-        x64_load(x, 1, X_RCX, xm(CPU, OFF(nmi_pending)));
-        x64_alu_rr(x, XA_OR, 4, X_RAX, X_RCX);
-        x64_load(x, 1, X_RCX, xm(BTV, BOFF(invalidated)));
-        x64_alu_rr(x, XA_OR, 4, X_RAX, X_RCX);
-        size_t leave1 = x64_jcc(x, CC_NE, x64_here(x));
+        size_t leave[4];
+        x64_alu_mi(x, XA_CMP, 8, xm(CPU, OFF(env.intr_pending)), 0);  /* + stop_request */
+        leave[0] = x64_jcc(x, CC_NE, x64_here(x));
+        x64_alu_mi(x, XA_CMP, 1, xm(CPU, OFF(nmi_pending)), 0);
+        leave[1] = x64_jcc(x, CC_NE, x64_here(x));
+        x64_alu_mi(x, XA_CMP, 1, xm(BTV, BOFF(invalidated)), 0);
+        leave[2] = x64_jcc(x, CC_NE, x64_here(x));
         x64_alu_rm(x, XA_CMP, 8, ic, xm(BTV, BOFF(end_count)));
-        size_t leave2 = x64_jcc(x, CC_AE, x64_here(x));
+        leave[3] = x64_jcc(x, CC_AE, x64_here(x));
         x64_alu_ri(x, XA_ADD, 8, ic, e->b->n);
         if (profiling) {
             x64_mov_ri(x, X_RCX, (uint64_t)(uintptr_t)&e->b->execs);
             x64_alu_mi(x, XA_ADD, 8, xm(X_RCX, 0), 1);
         }
         x64_jmp(x, x->run + e->loop_head);
-        x64_patch(x, leave1, x64_here(x));
-        x64_patch(x, leave2, x64_here(x));
+        for (int i = 0; i < 4; i++)
+            x64_patch(x, leave[i], x64_here(x));
         cache_flush(e);
         set_rip(e, e->b->rip);
         x64_jmp(x, e->bt->exit0);
@@ -748,14 +754,12 @@ static void emit_stub(struct be *e, const struct stub *s)
 static void emit_prologue(struct be *e)
 {
     struct x64 *x = &e->x;
-    /* mov eax, [rbx + disp32]: 6 bytes, room for the invalidation jump. */
-    x64_byte(x, 0x8b);
-    x64_byte(x, 0x83);
-    x64_u32(x, (uint32_t)OFF(env.intr_pending));
-    x64_alu_rm(x, XA_OR, 4, X_RAX, xm(CPU, OFF(env.stop_request)));
-    x64_load(x, 1, X_RCX, xm(CPU, OFF(nmi_pending)));
-    x64_alu_rr(x, XA_OR, 4, X_RAX, X_RCX);
+    /* cmp qword [rbx + disp32], 0 (intr_pending and stop_request): 8
+     * bytes, room for the invalidation jump. */
+    x64_alu_mi(x, XA_CMP, 8, xm(CPU, OFF(env.intr_pending)), 0);
     e->bounce_branch[0] = x64_jcc(x, CC_NE, x64_here(x));
+    x64_alu_mi(x, XA_CMP, 1, xm(CPU, OFF(nmi_pending)), 0);
+    e->bounce_branch[2] = x64_jcc(x, CC_NE, x64_here(x));
     e->b->checked_off = x->pos;     /* the dispatcher enters here */
     x64_load(x, 8, X_RAX, xm(CPU, OFF(insn_count)));
     x64_alu_rm(x, XA_CMP, 8, X_RAX, xm(BTV, BOFF(end_count)));
@@ -798,6 +802,7 @@ int bt_backend(struct bt_vcpu *bt, struct bt_block *b, const struct ir_block *ir
     b->bounce = x64_here(&e.x);
     x64_patch(&e.x, e.bounce_branch[0], b->bounce);
     x64_patch(&e.x, e.bounce_branch[1], b->bounce);
+    x64_patch(&e.x, e.bounce_branch[2], b->bounce);
     set_rip(&e, b->rip);
     x64_jmp(&e.x, bt->exit0);
     /* Chainable exits: until patched, leave returning the link. */

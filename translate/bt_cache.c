@@ -187,6 +187,7 @@ static struct bt_block *build(struct bt_vcpu *bt, const uint8_t *host, uint64_t 
         }
     }
     b->valid = 1;
+    bt_perfmap_note(b);
     b->all_next = bt->all;
     bt->all = b;
     unsigned h = host_hash(host, b->rip);

@@ -1,8 +1,11 @@
 /* What the debugger sees of the translator (translate/bt.h, `info tb`,
  * `info tbstats`): blocks by RIP, their IR (rebuilt by the frontend from
  * the decoded instructions the block keeps) and the hottest blocks. */
+#include <inttypes.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "translate/bt.h"
 #include "translate/bt_internal.h"
@@ -87,4 +90,31 @@ void bt_cache_usage(struct bt_vcpu *bt, uint64_t *valid_blocks, uint64_t *cache_
         v += b->valid;
     *valid_blocks = v;
     *cache_size = bt->code.size;
+}
+
+/* GLASS_BT_PERFMAP=1: each translated block as a line of the Linux perf
+ * JIT map /tmp/perf-PID.map ("START SIZE NAME", hex), so samples of
+ * `perf record` (or of any tool reading that file) name the guest code
+ * they fell in: bt:RIP. */
+void bt_perfmap_note(const struct bt_block *b)
+{
+    static FILE *map;
+    static int state;   /* 0 unknown, 1 writing, -1 off */
+
+    if (state == 0) {
+        state = -1;
+        if (getenv("GLASS_BT_PERFMAP")) {
+            char path[64];
+            snprintf(path, sizeof(path), "/tmp/perf-%d.map", (int)getpid());
+            map = fopen(path, "a");
+            if (map)
+                state = 1;
+            else
+                fprintf(stderr, "glass: bt: cannot write %s\n", path);
+        }
+    }
+    if (state > 0) {
+        fprintf(map, "%" PRIxPTR " %zx bt:%#" PRIx64 "\n", b->entry, b->code_bytes, b->rip);
+        fflush(map);
+    }
 }

@@ -149,6 +149,9 @@ static inline unsigned bt_jc_hash(uint64_t rip)
     return (unsigned)((rip ^ (rip >> BT_JC_BITS)) & (BT_JC_SIZE - 1));
 }
 
+/* bt_debug.c: a new block, for the perf map (GLASS_BT_PERFMAP). */
+void bt_perfmap_note(const struct bt_block *b);
+
 /* bt_helpers.c: called from translated code.  info = seg | size << 8. */
 uint64_t bt_helper_load(struct x86_cpu *cpu, uint64_t off, uint32_t info);
 uint64_t bt_helper_load_rmw(struct x86_cpu *cpu, uint64_t off, uint32_t info);

@@ -690,5 +690,6 @@ int bt_frontend(struct ir_block *ir, const struct x86_insn *insns, const uint64_
             o->imm = (rips[n - 1] + insns[n - 1].len) & code_mask;
         }
     }
+    ir_drop_dead_lazy(ir);
     return nat;
 }

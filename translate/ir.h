@@ -88,6 +88,9 @@ struct ir_block {
     int overflow;       /* too many ops: translate fewer instructions */
 };
 
+/* ir_opt.c: drop the IR_LAZY records a later one overwrites unseen. */
+void ir_drop_dead_lazy(struct ir_block *ir);
+
 /* "ADD", "LOAD", ... and one op as text, for the debugger and tests. */
 const char *ir_opcode_name(int op);
 int ir_format(const struct ir_op *o, char *buf, unsigned len);

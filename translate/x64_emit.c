@@ -135,6 +135,13 @@ void x64_load(struct x64 *e, int size, int d, struct x64_mem m)
     }
 }
 
+void x64_load_rax_abs(struct x64 *e, uint64_t addr)
+{
+    x64_byte(e, 0x48);
+    x64_byte(e, 0xa1);
+    x64_u64(e, addr);
+}
+
 void x64_store(struct x64 *e, int size, int s, struct x64_mem m)
 {
     emit1(e, size, size == 1, size == 1 ? 0x88 : 0x89, s, 0, &m);

@@ -59,6 +59,8 @@ void x64_mov_part(struct x64 *e, int size, int d, int s);
 /* d = zero-extended size bytes at m (size 1, 2, 4, 8). */
 void x64_load(struct x64 *e, int size, int d, struct x64_mem m);
 void x64_store(struct x64 *e, int size, int s, struct x64_mem m);
+/* rax = the 8 bytes at the absolute address addr (movabs rax, [moffs64]). */
+void x64_load_rax_abs(struct x64 *e, uint64_t addr);
 /* size bytes at m = imm (sign-extended 32-bit immediate for size 8). */
 void x64_store_i(struct x64 *e, int size, int32_t imm, struct x64_mem m);
 void x64_alu_rr(struct x64 *e, int op, int size, int d, int s);     /* d op= s */

@@ -65,6 +65,7 @@ struct stub {
     size_t branch_end;      /* the jcc into the stub */
     size_t resume;          /* where the stub jumps back to */
     const struct ir_op *o;
+    int8_t ra, rb;          /* host registers of o->a and o->b there */
 };
 
 struct be {
@@ -80,6 +81,14 @@ struct be {
     uint32_t cached;        /* slots in host registers */
     uint32_t written;       /* cached slots the block writes: flushed on exits */
     bool self_loop;         /* a branch back to the block's start */
+    /* Virtual register v is read from alias[v] rather than HV(v): a guest
+     * register loaded from the cache is not copied (X_NONE: HV(v)).  An
+     * alias from a 4-byte load is not exact: only its low 32 bits are v. */
+    int8_t alias[IR_VREGS];
+    bool alias_exact[IR_VREGS];
+    int8_t sra, srb;        /* the next stub's a and b (stub_regs) */
+    const struct ir_block *ir;
+    int cur;                /* the op being translated */
     size_t loop_head;       /* where the back edge jumps (after the prologue) */
 };
 
@@ -104,13 +113,75 @@ static uint64_t next_of(const struct be *e, const struct ir_op *o)
     return bits == 64 ? next : next & 0xffffffffull;
 }
 
+/* --- virtual registers and their aliases --- */
+
+/* The host register to read virtual register v from.  full: all 64 bits
+ * must be v's (else the low 32 are enough). */
+static int rd(struct be *e, int v, bool full)
+{
+    int h = e->alias[v];
+    if (h == X_NONE)
+        return HV(v);
+    if (e->alias_exact[v] || !full)
+        return h;
+    x64_zext(&e->x, 4, HV(v), h);
+    e->alias[v] = X_NONE;
+    return HV(v);
+}
+
+/* v gets a new value in HV(v). */
+static void def(struct be *e, int v)
+{
+    e->alias[v] = X_NONE;
+}
+
+/* Is v read by the op being translated or a later one of the same guest
+ * instruction (virtual registers die at the instruction's end, ir.h)? */
+static bool live_here(const struct be *e, int v)
+{
+    const struct ir_op *o = &e->ir->op[e->cur];
+    if (o->a == v || o->b == v || o->c == v)
+        return true;
+    for (int i = e->cur + 1; i < e->ir->n && e->ir->op[i].gi == o->gi; i++) {
+        const struct ir_op *p = &e->ir->op[i];
+        if (p->a == v || p->b == v || p->c == v)
+            return true;
+        if (p->d == v)
+            return false;
+    }
+    return false;
+}
+
+/* Host register h is about to change: copy what aliases it out. */
+static void clobber_host(struct be *e, int h)
+{
+    for (int v = 0; v < IR_VREGS; v++) {
+        if (e->alias[v] != h)
+            continue;
+        if (!live_here(e, v))
+            ;
+        else if (e->alias_exact[v])
+            x64_mov_rr(&e->x, HV(v), h);
+        else
+            x64_zext(&e->x, 4, HV(v), h);
+        e->alias[v] = X_NONE;
+    }
+}
+
 static void add_stub(struct be *e, int kind, size_t branch_end, const struct ir_op *o)
 {
     if (e->nstubs == MAX_STUBS) {
         e->x.overflow = true;
         return;
     }
-    e->stub[e->nstubs++] = (struct stub){ kind, branch_end, e->x.pos, o };
+    e->stub[e->nstubs++] = (struct stub){ kind, branch_end, e->x.pos, o, e->sra, e->srb };
+}
+
+/* Before the code of an op with a stub: where its stub finds a and b. */
+static void stub_regs(struct be *e, const struct ir_op *o)
+{
+    e->sra = (int8_t)(o->a == IR_NOREG ? X_NONE : rd(e, o->a, true));
+    e->srb = (int8_t)(o->b == IR_NOREG ? X_NONE : rd(e, o->b, true));
 }
 
 static bool fits32(uint64_t v)
@@ -244,10 +315,15 @@ static void call_synced(struct be *e, const void *fn)
 static void emit_lds(struct be *e, const struct ir_op *o)
 {
     int h = cached_reg(e, o->imm), d = HV(o->d);
-    if (h == X_NONE)
+    def(e, o->d);
+    if (h == X_NONE) {
         x64_load(&e->x, o->size, d, xm(CPU, (int32_t)o->imm));
-    else
+    } else if (o->size >= 4) {      /* no copy: read it where it is */
+        e->alias[o->d] = (int8_t)h;
+        e->alias_exact[o->d] = o->size == 8;
+    } else {
         x64_zext(&e->x, o->size, d, h);
+    }
 }
 
 /* The low size bytes of cached register h = those of s (in rax or a
@@ -272,15 +348,19 @@ static void set_part(struct be *e, int size, int h, int s)
 static void emit_sts(struct be *e, const struct ir_op *o)
 {
     int h = cached_reg(e, o->imm);
-    if (h == X_NONE)
-        x64_store(&e->x, o->size, HV(o->a), xm(CPU, (int32_t)o->imm));
-    else
-        set_part(e, o->size, h, HV(o->a));
+    if (h == X_NONE) {
+        x64_store(&e->x, o->size, rd(e, o->a, o->size == 8), xm(CPU, (int32_t)o->imm));
+    } else {
+        clobber_host(e, h);
+        set_part(e, o->size, h, rd(e, o->a, o->size == 8));
+    }
 }
 
 static void emit_stsi(struct be *e, const struct ir_op *o)
 {
     int h = cached_reg(e, o->imm);
+    if (h != X_NONE)
+        clobber_host(e, h);
     if (h != X_NONE && o->size == 8) {
         x64_mov_ri(&e->x, h, o->imm2);
     } else if (h != X_NONE) {
@@ -318,7 +398,7 @@ static void tlb_inline(struct be *e, const struct ir_op *o, int kind, int stub_k
     struct x64 *x = &e->x;
     struct tlb *t = e->bt->cpu->env.tlb;
     int user = (e->b->mode & BT_MODE_USER) != 0;
-    int a = HV(o->a);
+    int a = e->sra;
 
     /* rcx = index * sizeof(entry) = (a >> (12 - 6)) & ((TLB_SIZE - 1) << 6) */
     x64_mov_rr(x, X_RCX, a);
@@ -351,12 +431,14 @@ static void stubs_resume_here(struct be *e, const struct ir_op *o)
 static void emit_load(struct be *e, const struct ir_op *o)
 {
     struct x64 *x = &e->x;
+    stub_regs(e, o);
+    def(e, o->d);
     if (!e->bt->cpu->env.tlb) {
         add_stub(e, ST_LOAD, x64_jmp(x, x64_here(x)), o);
     } else {
         bool rmw = (o->flags & IRF_RMW) != 0;
         tlb_inline(e, o, rmw ? TLB_WRITE : TLB_READ, ST_LOAD);
-        x64_load(x, o->size, HV(o->d), (struct x64_mem){ HV(o->a), X_RAX, 1, 0 });
+        x64_load(x, o->size, HV(o->d), (struct x64_mem){ e->sra, X_RAX, 1, 0 });
     }
     stubs_resume_here(e, o);
     e->hf_lf = LF_NONE;
@@ -365,11 +447,12 @@ static void emit_load(struct be *e, const struct ir_op *o)
 static void emit_store(struct be *e, const struct ir_op *o)
 {
     struct x64 *x = &e->x;
+    stub_regs(e, o);
     if (!e->bt->cpu->env.tlb) {
         add_stub(e, ST_STORE, x64_jmp(x, x64_here(x)), o);
     } else {
         tlb_inline(e, o, TLB_WRITE, ST_STORE);
-        x64_store(x, o->size, HV(o->b), (struct x64_mem){ HV(o->a), X_RAX, 1, 0 });
+        x64_store(x, o->size, e->srb, (struct x64_mem){ e->sra, X_RAX, 1, 0 });
     }
     stubs_resume_here(e, o);
     e->hf_lf = LF_NONE;
@@ -384,11 +467,11 @@ static void emit_alu(struct be *e, const struct ir_op *o)
         [IR_XOR] = XA_XOR,
     };
     struct x64 *x = &e->x;
-    int d = HV(o->d), src = X_NONE;
+    int d = HV(o->d), src = X_NONE, a = rd(e, o->a, o->size == 8);
 
     if (o->b != IR_NOREG) {
-        src = HV(o->b);
-        if (src == d && o->d != o->a) {
+        src = rd(e, o->b, o->size == 8);
+        if (src == d && a != d) {
             x64_mov_rr(x, X_RCX, src);
             src = X_RCX;
         }
@@ -396,7 +479,8 @@ static void emit_alu(struct be *e, const struct ir_op *o)
         x64_mov_ri(x, X_RCX, o->imm);
         src = X_RCX;
     }
-    x64_mov_rr(x, d, HV(o->a));
+    def(e, o->d);
+    x64_mov_rr(x, d, a);
     if (src != X_NONE)
         x64_alu_rr(x, xop[o->op], o->size, d, src);
     else
@@ -409,8 +493,9 @@ static void emit_alu(struct be *e, const struct ir_op *o)
 static void emit_unary(struct be *e, const struct ir_op *o)
 {
     struct x64 *x = &e->x;
-    int d = HV(o->d);
-    x64_mov_rr(x, d, HV(o->a));
+    int d = HV(o->d), a = rd(e, o->a, o->size == 8);
+    def(e, o->d);
+    x64_mov_rr(x, d, a);
     switch (o->op) {
     case IR_NEG: x64_neg(x, o->size, d); break;
     case IR_NOT: x64_not(x, o->size, d); break;     /* no flags */
@@ -426,8 +511,9 @@ static void emit_unary(struct be *e, const struct ir_op *o)
 static void emit_shift(struct be *e, const struct ir_op *o)
 {
     int digit = o->op == IR_SHL ? 4 : o->op == IR_SHR ? 5 : 7;
-    int d = HV(o->d);
-    x64_mov_rr(&e->x, d, HV(o->a));
+    int d = HV(o->d), a = rd(e, o->a, o->size == 8);
+    def(e, o->d);
+    x64_mov_rr(&e->x, d, a);
     x64_shift_i(&e->x, digit, o->size, d, (uint8_t)o->imm);
     if (o->size < 4)
         x64_zext(&e->x, o->size, d, d);
@@ -437,12 +523,13 @@ static void emit_shift(struct be *e, const struct ir_op *o)
 static void emit_imul(struct be *e, const struct ir_op *o)
 {
     struct x64 *x = &e->x;
-    int d = HV(o->d), src = HV(o->b);
-    if (src == d && o->d != o->a) {
+    int d = HV(o->d), src = rd(e, o->b, o->size == 8), a = rd(e, o->a, o->size == 8);
+    if (src == d && a != d) {
         x64_mov_rr(x, X_RCX, src);
         src = X_RCX;
     }
-    x64_mov_rr(x, d, HV(o->a));
+    def(e, o->d);
+    x64_mov_rr(x, d, a);
     x64_imul_rr(x, o->size, d, src);
     if (o->size < 4)
         x64_zext(x, o->size, d, d);
@@ -452,16 +539,19 @@ static void emit_imul(struct be *e, const struct ir_op *o)
 static void emit_addr(struct be *e, const struct ir_op *o)
 {
     uint64_t mask = o->size == 8 ? ~0ull : 0xffffffffull;
+    bool full = o->size == 8;   /* a 32-bit lea reads the low halves only */
     if (o->a == IR_NOREG && o->b == IR_NOREG) {
+        def(e, o->d);
         x64_mov_ri(&e->x, HV(o->d), o->imm & mask);
         return;
     }
     struct x64_mem m = {
-        .base = o->a == IR_NOREG ? X_NONE : HV(o->a),
-        .index = o->b == IR_NOREG ? X_NONE : HV(o->b),
+        .base = o->a == IR_NOREG ? X_NONE : rd(e, o->a, full),
+        .index = o->b == IR_NOREG ? X_NONE : rd(e, o->b, full),
         .scale = o->scale ? o->scale : 1,
         .disp = (int32_t)o->imm,
     };
+    def(e, o->d);
     x64_lea(&e->x, o->size == 8 ? 8 : 4, HV(o->d), m);
 }
 
@@ -469,16 +559,17 @@ static void emit_lazy(struct be *e, const struct ir_op *o)
 {
     struct x64 *x = &e->x;
     int32_t base = OFF(lazy);
-    x64_store(x, 8, HV(o->a), xm(CPU, base + (int32_t)offsetof(struct x86_lazy_flags, res)));
+    x64_store(x, 8, rd(e, o->a, true),
+              xm(CPU, base + (int32_t)offsetof(struct x86_lazy_flags, res)));
     if (o->lf != LF_LOGIC) {    /* LF_LOGIC reads res alone */
         struct x64_mem m1 = xm(CPU, base + (int32_t)offsetof(struct x86_lazy_flags, src1));
         struct x64_mem m2 = xm(CPU, base + (int32_t)offsetof(struct x86_lazy_flags, src2));
         if (o->b != IR_NOREG)
-            x64_store(x, 8, HV(o->b), m1);
+            x64_store(x, 8, rd(e, o->b, true), m1);
         else
             store_imm64(e, o->imm, m1);
         if (o->c != IR_NOREG)
-            x64_store(x, 8, HV(o->c), m2);
+            x64_store(x, 8, rd(e, o->c, true), m2);
         else
             store_imm64(e, o->imm2, m2);
     }
@@ -517,6 +608,7 @@ static void cond_helper(struct be *e, int cc)
 static void emit_setcc(struct be *e, const struct ir_op *o)
 {
     int d = HV(o->d);
+    def(e, o->d);
     if (hf_ok(e->hf_lf, o->cc)) {
         x64_setcc(&e->x, o->cc, d);
         x64_zext(&e->x, 1, d, d);
@@ -529,9 +621,11 @@ static void emit_setcc(struct be *e, const struct ir_op *o)
 static void emit_select(struct be *e, const struct ir_op *o)
 {
     struct x64 *x = &e->x;
-    x64_mov_rr(x, X_RAX, HV(o->a));
-    x64_test_rr(x, 8, HV(o->c), HV(o->c));
-    x64_cmov(x, CC_NE, X_RAX, HV(o->b));
+    int a = rd(e, o->a, true), b = rd(e, o->b, true), c = rd(e, o->c, true);
+    x64_mov_rr(x, X_RAX, a);
+    x64_test_rr(x, 8, c, c);
+    x64_cmov(x, CC_NE, X_RAX, b);
+    def(e, o->d);
     x64_mov_rr(x, HV(o->d), X_RAX);
     e->hf_lf = LF_NONE;
 }
@@ -615,8 +709,16 @@ static void emit_op(struct be *e, const struct ir_op *o)
 {
     struct x64 *x = &e->x;
     switch (o->op) {
-    case IR_MOVI: x64_mov_ri(x, HV(o->d), o->imm); break;
-    case IR_MOV: x64_mov_rr(x, HV(o->d), HV(o->a)); break;
+    case IR_MOVI:
+        def(e, o->d);
+        x64_mov_ri(x, HV(o->d), o->imm);
+        break;
+    case IR_MOV: {
+        int a = rd(e, o->a, true);
+        def(e, o->d);
+        x64_mov_rr(x, HV(o->d), a);
+        break;
+    }
     case IR_LDS: emit_lds(e, o); break;
     case IR_STS: emit_sts(e, o); break;
     case IR_STSI: emit_stsi(e, o); break;
@@ -624,8 +726,15 @@ static void emit_op(struct be *e, const struct ir_op *o)
     case IR_NEG: case IR_NOT: case IR_INC: case IR_DEC: emit_unary(e, o); break;
     case IR_SHL: case IR_SHR: case IR_SAR: emit_shift(e, o); break;
     case IR_IMUL: emit_imul(e, o); break;
-    case IR_ZEXT: x64_zext(x, o->size, HV(o->d), HV(o->a)); break;
-    case IR_SEXT: x64_sext(x, o->size, HV(o->d), HV(o->a)); break;
+    case IR_ZEXT: case IR_SEXT: {
+        int a = rd(e, o->a, o->size == 8);
+        def(e, o->d);
+        if (o->op == IR_ZEXT)
+            x64_zext(x, o->size, HV(o->d), a);
+        else
+            x64_sext(x, o->size, HV(o->d), a);
+        break;
+    }
     case IR_ADDR: emit_addr(e, o); break;
     case IR_LOAD: emit_load(e, o); break;
     case IR_STORE: emit_store(e, o); break;
@@ -634,14 +743,16 @@ static void emit_op(struct be *e, const struct ir_op *o)
     case IR_SETCC: emit_setcc(e, o); break;
     case IR_SELECT: emit_select(e, o); break;
     case IR_CHECK_CANON:
-        x64_mov_rr(x, X_RAX, HV(o->a));
+        stub_regs(e, o);
+        x64_mov_rr(x, X_RAX, e->sra);
         x64_shift_i(x, 4, 8, X_RAX, 16);
         x64_shift_i(x, 7, 8, X_RAX, 16);
-        x64_alu_rr(x, XA_CMP, 8, X_RAX, HV(o->a));
+        x64_alu_rr(x, XA_CMP, 8, X_RAX, e->sra);
         add_stub(e, ST_CANON, x64_jcc(x, CC_NE, x64_here(x)), o);
         e->hf_lf = LF_NONE;
         break;
     case IR_CHECK_SMC:
+        stub_regs(e, o);
         x64_alu_mi(x, XA_CMP, 1, xm(BTV, BOFF(invalidated)), 0);
         add_stub(e, ST_SMC, x64_jcc(x, CC_NE, x64_here(x)), o);
         e->hf_lf = LF_NONE;
@@ -657,8 +768,8 @@ static void emit_op(struct be *e, const struct ir_op *o)
         break;
     case IR_BRCOND: emit_brcond(e, o); break;
     case IR_GOTO_IND:
+        x64_mov_rr(x, X_RAX, rd(e, o->a, true));
         cache_flush(e);
-        x64_mov_rr(x, X_RAX, HV(o->a));
         x64_store(x, 8, X_RAX, xm(CPU, OFF(rip)));
         x64_jmp(x, e->bt->jc_lookup);
         break;
@@ -683,11 +794,13 @@ static void emit_stub(struct be *e, const struct stub *s)
     case ST_STORE:
         cache_flush(e);             /* a fault, MMIO: the struct is the truth */
         set_rip(e, rip_of(e, o));   /* a fault names this instruction */
+        /* a and b may be in cache registers: before rsi and rdi change */
+        if (s->kind == ST_STORE)
+            x64_mov_rr(x, X_RCX, s->rb);
+        x64_mov_rr(x, X_RSI, s->ra);
         x64_mov_rr(x, X_RDI, CPU);
-        x64_mov_rr(x, X_RSI, HV(o->a));
         x64_mov_ri(x, X_RDX, info);
         if (s->kind == ST_STORE) {
-            x64_mov_rr(x, X_RCX, HV(o->b));
             x64_call(x, (const void *)bt_helper_store);
         } else {
             x64_call(x, (const void *)((o->flags & IRF_RMW) ? bt_helper_load_rmw : bt_helper_load));
@@ -710,7 +823,7 @@ static void emit_stub(struct be *e, const struct stub *s)
     case ST_SMC:
         cache_flush(e);
         if (o->a != IR_NOREG)
-            x64_store(x, 8, HV(o->a), xm(CPU, OFF(rip)));
+            x64_store(x, 8, s->ra, xm(CPU, OFF(rip)));
         else
             set_rip(e, o->imm);
         x64_jmp(x, e->bt->exit0);
@@ -794,8 +907,14 @@ int bt_backend(struct bt_vcpu *bt, struct bt_block *b, const struct ir_block *ir
 
     plan_cache(&e, ir);
     emit_prologue(&e);
-    for (int i = 0; i < ir->n && !e.x.overflow; i++)
+    e.ir = ir;
+    for (int i = 0; i < ir->n && !e.x.overflow; i++) {
+        if (i == 0 || ir->op[i].gi != ir->op[i - 1].gi)
+            for (int v = 0; v < IR_VREGS; v++)
+                e.alias[v] = X_NONE;    /* the last instruction's are dead */
+        e.cur = i;
         emit_op(&e, &ir->op[i]);
+    }
     for (int i = 0; i < e.nstubs && !e.x.overflow; i++)
         emit_stub(&e, &e.stub[i]);
     /* Bounce: leave with RIP = the block's start. */

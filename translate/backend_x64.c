@@ -536,6 +536,25 @@ static void emit_imul(struct be *e, const struct ir_op *o)
     e->hf_lf = LF_MUL;
 }
 
+/* The host's DIV, once it cannot fault: a zero divisor or a quotient too
+ * large (high half >= divisor covers both) is the interpreter's #DE. */
+static void emit_udiv(struct be *e, const struct ir_op *o)
+{
+    struct x64 *x = &e->x;
+    int sz = o->size;
+    int a = rd(e, o->a, sz == 8), b = rd(e, o->b, sz == 8), c = rd(e, o->c, sz == 8);
+    x64_alu_rr(x, XA_CMP, sz, b, c);
+    add_stub(e, ST_CANON, x64_jcc(x, CC_AE, x64_here(x)), o);
+    x64_zext(x, sz, X_RAX, a);
+    x64_zext(x, sz, X_RDX, b);
+    x64_div(x, sz, c);
+    def(e, o->d);
+    def(e, o->b);
+    x64_mov_rr(x, HV(o->d), X_RAX);
+    x64_mov_rr(x, HV(o->b), X_RDX);
+    e->hf_lf = LF_NONE;
+}
+
 static void emit_addr(struct be *e, const struct ir_op *o)
 {
     uint64_t mask = o->size == 8 ? ~0ull : 0xffffffffull;
@@ -726,6 +745,7 @@ static void emit_op(struct be *e, const struct ir_op *o)
     case IR_NEG: case IR_NOT: case IR_INC: case IR_DEC: emit_unary(e, o); break;
     case IR_SHL: case IR_SHR: case IR_SAR: emit_shift(e, o); break;
     case IR_IMUL: emit_imul(e, o); break;
+    case IR_UDIV: emit_udiv(e, o); break;
     case IR_ZEXT: case IR_SEXT: {
         int a = rd(e, o->a, o->size == 8);
         def(e, o->d);
@@ -810,7 +830,8 @@ static void emit_stub(struct be *e, const struct stub *s)
         x64_jmp(x, x->run + s->resume);
         break;
     case ST_CANON: {
-        /* Not canonical: the interpreter's handler raises #GP(0). */
+        /* Not canonical, or a DIV that faults: the interpreter's handler
+         * raises #GP(0) / #DE. */
         const struct x86_insn *in = &e->b->insn[o->gi];
         cache_flush(e);
         set_rip(e, rip_of(e, o));

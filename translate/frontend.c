@@ -374,6 +374,24 @@ static bool imul(struct fe *f)
     return true;
 }
 
+/* DIV r/m32, r/m64: rDX:rAX / divisor. */
+static bool udiv(struct fe *f)
+{
+    const struct x86_insn *in = f->in;
+    int size = in->opsize;
+
+    if (size < 4)
+        return false;
+    read_rm(f, 2, 0, size);     /* the divisor first: a fault comes before #DE */
+    ld_reg(f, 0, R_RAX, size, false);
+    ld_reg(f, 1, R_RDX, size, false);
+    struct ir_op *o = arith(f, IR_UDIV, LF_NONE, size, 3, 0, 1, 0);
+    o->c = 2;
+    st_reg(f, R_RAX, size, false, 3);
+    st_reg(f, R_RDX, size, false, 1);
+    return true;
+}
+
 static bool mov(struct fe *f)
 {
     const struct x86_insn *in = f->in;
@@ -620,6 +638,7 @@ static bool native(struct fe *f)
     case X86_OP_SHR: return shift(f, IR_SHR, LF_SHR);
     case X86_OP_SAR: return shift(f, IR_SAR, LF_SAR);
     case X86_OP_IMUL: return imul(f);
+    case X86_OP_DIV: return udiv(f);
     case X86_OP_MOV: return mov(f);
     case X86_OP_MOVZX: return movx(f, false);
     case X86_OP_MOVSX: case X86_OP_MOVSXD: return movx(f, true);

@@ -9,7 +9,7 @@ static const char *const names[] = {
     [IR_STSI] = "stsi", [IR_ADD] = "add", [IR_SUB] = "sub", [IR_AND] = "and",
     [IR_OR] = "or", [IR_XOR] = "xor", [IR_NEG] = "neg", [IR_NOT] = "not", [IR_INC] = "inc",
     [IR_DEC] = "dec", [IR_SHL] = "shl", [IR_SHR] = "shr", [IR_SAR] = "sar",
-    [IR_IMUL] = "imul", [IR_ZEXT] = "zext", [IR_SEXT] = "sext", [IR_ADDR] = "addr",
+    [IR_IMUL] = "imul", [IR_UDIV] = "udiv", [IR_ZEXT] = "zext", [IR_SEXT] = "sext", [IR_ADDR] = "addr",
     [IR_LOAD] = "load", [IR_STORE] = "store", [IR_LAZY] = "lazy", [IR_FOLDCF] = "foldcf",
     [IR_SETCC] = "setcc", [IR_SELECT] = "select", [IR_CHECK_CANON] = "check_canon",
     [IR_CHECK_SMC] = "check_smc", [IR_INSN] = "insn", [IR_GOTO] = "goto",

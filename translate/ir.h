@@ -39,6 +39,10 @@ enum ir_opcode {
     IR_NEG, IR_NOT, IR_INC, IR_DEC,     /* d = op a at size */
     IR_SHL, IR_SHR, IR_SAR,             /* d = a shifted by imm (nonzero) at size */
     IR_IMUL,        /* d = low size bytes of a * b (signed); flags: CF = OF = overflow */
+    IR_UDIV,        /* size 4, 8: d = (b:a) / c and b = (b:a) % c, unsigned; when
+                       c == 0 or the quotient does not fit (b >= c), guest
+                       instruction gi runs on the interpreter instead (#DE).
+                       Flags: none (undefined for the guest, kept by glass) */
     IR_ZEXT,        /* d = a truncated to size */
     IR_SEXT,        /* d = a sign-extended from size bytes */
     IR_ADDR,        /* d = a + b * scale + imm, truncated to size (4, 8); a, b may be NOREG */

@@ -229,6 +229,11 @@ void x64_imul_ri(struct x64 *e, int size, int d, int s, int32_t imm)
     x64_u32(e, (uint32_t)imm);
 }
 
+void x64_div(struct x64 *e, int size, int s)
+{
+    unary(e, 0xf6, 0xf7, 6, size, s);
+}
+
 void x64_imul_rr(struct x64 *e, int size, int d, int s)
 {
     static const uint8_t op[] = { 0x0f, 0xaf };

@@ -75,6 +75,7 @@ void x64_dec(struct x64 *e, int size, int d);
 /* digit 4 SHL, 5 SHR, 7 SAR. */
 void x64_shift_i(struct x64 *e, int digit, int size, int d, uint8_t count);
 void x64_imul_rr(struct x64 *e, int size, int d, int s);         /* size 2, 4, 8 */
+void x64_div(struct x64 *e, int size, int s);   /* rdx:rax / s (unsigned), size 4, 8 */
 void x64_imul_ri(struct x64 *e, int size, int d, int s, int32_t imm); /* d = s * imm */
 /* d = s zero- / sign-extended from size (1, 2, 4) to 64 bits. */
 void x64_zext(struct x64 *e, int size, int d, int s);

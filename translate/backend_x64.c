@@ -66,6 +66,8 @@ struct stub {
     size_t resume;          /* where the stub jumps back to */
     const struct ir_op *o;
     int8_t ra, rb;          /* host registers of o->a and o->b there */
+    bool smc;               /* ST_STORE: the SMC check of the store is here */
+    uint64_t smc_rip;       /* ... leaving with this RIP */
 };
 
 struct be {
@@ -89,6 +91,7 @@ struct be {
     int8_t sra, srb;        /* the next stub's a and b (stub_regs) */
     const struct ir_block *ir;
     int cur;                /* the op being translated */
+    bool skip_next;         /* the next op was done with this one */
     size_t loop_head;       /* where the back edge jumps (after the prologue) */
 };
 
@@ -174,7 +177,8 @@ static void add_stub(struct be *e, int kind, size_t branch_end, const struct ir_
         e->x.overflow = true;
         return;
     }
-    e->stub[e->nstubs++] = (struct stub){ kind, branch_end, e->x.pos, o, e->sra, e->srb };
+    e->stub[e->nstubs++] = (struct stub){ .kind = kind, .branch_end = branch_end,
+                                          .resume = e->x.pos, .o = o, .ra = e->sra, .rb = e->srb };
 }
 
 /* Before the code of an op with a stub: where its stub finds a and b. */
@@ -444,15 +448,29 @@ static void emit_load(struct be *e, const struct ir_op *o)
     e->hf_lf = LF_NONE;
 }
 
+/* A store whose fast path succeeds cannot have written translated code:
+ * pages holding code never have write tags (mem/tlb.h).  So when the
+ * store's instruction checks for SMC right after it, the check moves into
+ * the slow path's stub. */
 static void emit_store(struct be *e, const struct ir_op *o)
 {
     struct x64 *x = &e->x;
+    const struct ir_op *next = e->cur + 1 < e->ir->n ? &e->ir->op[e->cur + 1] : NULL;
+    bool fold = next && next->op == IR_CHECK_SMC && next->gi == o->gi && next->a == IR_NOREG;
+    int first = e->nstubs;
     stub_regs(e, o);
     if (!e->bt->cpu->env.tlb) {
         add_stub(e, ST_STORE, x64_jmp(x, x64_here(x)), o);
     } else {
         tlb_inline(e, o, TLB_WRITE, ST_STORE);
         x64_store(x, o->size, e->srb, (struct x64_mem){ e->sra, X_RAX, 1, 0 });
+    }
+    if (fold) {
+        for (int i = first; i < e->nstubs; i++) {
+            e->stub[i].smc = true;
+            e->stub[i].smc_rip = next->imm;
+        }
+        e->skip_next = true;
     }
     stubs_resume_here(e, o);
     e->hf_lf = LF_NONE;
@@ -827,6 +845,14 @@ static void emit_stub(struct be *e, const struct stub *s)
             x64_mov_rr(x, HV(o->d), X_RAX);
         }
         cache_reload(e);
+        if (s->smc) {
+            x64_alu_mi(x, XA_CMP, 1, xm(BTV, BOFF(invalidated)), 0);
+            x64_jcc(x, CC_E, x->run + s->resume);
+            cache_flush(e);
+            set_rip(e, s->smc_rip);
+            x64_jmp(x, e->bt->exit0);
+            break;
+        }
         x64_jmp(x, x->run + s->resume);
         break;
     case ST_CANON: {
@@ -935,6 +961,10 @@ int bt_backend(struct bt_vcpu *bt, struct bt_block *b, const struct ir_block *ir
                 e.alias[v] = X_NONE;    /* the last instruction's are dead */
         e.cur = i;
         emit_op(&e, &ir->op[i]);
+        if (e.skip_next) {
+            e.skip_next = false;
+            i++;
+        }
     }
     for (int i = 0; i < e.nstubs && !e.x.overflow; i++)
         emit_stub(&e, &e.stub[i]);

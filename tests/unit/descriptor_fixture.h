@@ -1,5 +1,6 @@
 /* Shared by the CPU unit tests that build descriptor tables by hand in a
- * memmap (test_seg.c, test_exception.c, test_sys.c). */
+ * memmap (test_seg.c, test_exception.c, test_sys.c); the guest RAM
+ * accessors also serve the page-table tests (test_mmu.c, test_pagewalk.c). */
 #ifndef GLASS_TESTS_DESCRIPTOR_FIXTURE_H
 #define GLASS_TESTS_DESCRIPTOR_FIXTURE_H
 

@@ -6,8 +6,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "machine/board.h"
-#include "machine/options.h"
+#include "tests/unit/board_fixture.h"
+#include "tests/unit/run_suite.h"
 
 struct captured {
     char text[64];
@@ -180,11 +180,7 @@ START_TEST(serial_file_backend_truncates_and_names_a_bad_path)
     ck_assert_int_eq(serial_backend_read(b, &byte), 0);  /* a file gives no input */
     serial_backend_close(b);
     char text[32];
-    FILE *f = fopen(path, "rb");
-    ck_assert_ptr_nonnull(f);
-    size_t n = fread(text, 1, sizeof(text) - 1, f);
-    fclose(f);
-    text[n] = '\0';
+    board_read_file(path, text, sizeof(text));
     ck_assert_str_eq(text, "hi");
     unlink(path);
 
@@ -231,49 +227,6 @@ START_TEST(unknown_accelerators_are_refused)
 }
 END_TEST
 
-/* Write a boot sector holding code at its start to a temporary file. */
-static void write_boot_sector(char *path, const uint8_t *code, size_t len)
-{
-    uint8_t sector[512] = { 0 };
-    memcpy(sector, code, len);
-    sector[510] = 0x55;
-    sector[511] = 0xaa;
-    strcpy(path, "/tmp/glass-test-boardXXXXXX");
-    int fd = mkstemp(path);
-    ck_assert_int_ge(fd, 0);
-    ck_assert_int_eq(write(fd, sector, sizeof(sector)), (ssize_t)sizeof(sector));
-    close(fd);
-}
-
-static int run_guest(const uint8_t *code, size_t len, const char *serial_path, int *status)
-{
-    char disk[64], drive[128], serial[160];
-    write_boot_sector(disk, code, len);
-    snprintf(drive, sizeof(drive), "file=%s,format=raw,index=0,media=disk", disk);
-    snprintf(serial, sizeof(serial), "file:%s", serial_path);
-    char *argv[] = { "glass", "-accel", "interp", "-no-reboot", "-m", "16",
-                     "-device", "isa-debug-exit,iobase=0xf4,iosize=0x04",
-                     "-serial", serial, "-drive", drive, NULL };
-    static struct options opt;
-    ck_assert_int_eq(options_parse(&opt, 12, argv), 0);
-    struct machine *m = machine_create(&opt);
-    unlink(disk);
-    if (!m)
-        return -1;
-    *status = machine_run(m);
-    machine_destroy(m);
-    return 0;
-}
-
-static void read_file(const char *path, char *buf, size_t len)
-{
-    FILE *f = fopen(path, "rb");
-    ck_assert_ptr_nonnull(f);
-    size_t n = fread(buf, 1, len - 1, f);
-    buf[n] = '\0';
-    fclose(f);
-}
-
 START_TEST(tiny_guest_prints_and_exits_through_isa_debug_exit)
 {
     if (!accel_find("interp")) {
@@ -289,17 +242,13 @@ START_TEST(tiny_guest_prints_and_exits_through_isa_debug_exit)
         0xe6, 0xf4,         /* out 0xf4, al: exit (0x15 << 1) | 1 = 43 */
         0xf4,               /* hlt (not reached) */
     };
-    char serial_path[] = "/tmp/glass-test-serialXXXXXX";
-    int fd = mkstemp(serial_path);
-    ck_assert_int_ge(fd, 0);
-    close(fd);
-    int status = -1;
-    ck_assert_int_eq(run_guest(code, sizeof(code), serial_path, &status), 0);
-    ck_assert_int_eq(status, 43);
+    struct board_guest g;
+    struct machine *m = board_boot(&g, "board", code, sizeof(code), "1");
+    ck_assert_int_eq(machine_run(m), 43);
     char text[64];
-    read_file(serial_path, text, sizeof(text));
+    board_serial_text(&g, text, sizeof(text));
     ck_assert_str_eq(text, "OK\n");
-    unlink(serial_path);
+    board_shutdown(&g);
 }
 END_TEST
 
@@ -311,14 +260,10 @@ START_TEST(cli_hlt_stops_with_status_zero)
         0xfa,               /* cli */
         0xf4,               /* hlt: nothing can wake it */
     };
-    char serial_path[] = "/tmp/glass-test-serialXXXXXX";
-    int fd = mkstemp(serial_path);
-    ck_assert_int_ge(fd, 0);
-    close(fd);
-    int status = -1;
-    ck_assert_int_eq(run_guest(code, sizeof(code), serial_path, &status), 0);
-    ck_assert_int_eq(status, 0);
-    unlink(serial_path);
+    struct board_guest g;
+    struct machine *m = board_boot(&g, "board", code, sizeof(code), "1");
+    ck_assert_int_eq(machine_run(m), 0);
+    board_shutdown(&g);
 }
 END_TEST
 
@@ -335,9 +280,5 @@ int main(void)
     tcase_add_test(tc, tiny_guest_prints_and_exits_through_isa_debug_exit);
     tcase_add_test(tc, cli_hlt_stops_with_status_zero);
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return run_suite(s);
 }

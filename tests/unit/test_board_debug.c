@@ -8,8 +8,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "machine/board.h"
-#include "machine/options.h"
+#include "tests/unit/board_fixture.h"
+#include "tests/unit/run_suite.h"
 
 /* At 0x7c00: count 100 in AX, print "OK\n", exit with status 43. */
 static const uint8_t counting_guest[] = {
@@ -27,43 +27,11 @@ static const uint8_t counting_guest[] = {
 
 static const uint8_t cli_hlt_guest[] = { 0xfa, 0xf4 };
 
-static char serial_path[64];
-static struct options opt;
+static struct board_guest g;
 
 static struct machine *boot(const uint8_t *code, size_t len)
 {
-    uint8_t sector[512];
-    char disk[64], drive[128], serial[96];
-    memset(sector, 0, sizeof(sector));
-    memcpy(sector, code, len);
-    sector[510] = 0x55;
-    sector[511] = 0xaa;
-    strcpy(disk, "/tmp/glass-test-bdbgXXXXXX");
-    int fd = mkstemp(disk);
-    ck_assert_int_ge(fd, 0);
-    ck_assert_int_eq(write(fd, sector, sizeof(sector)), (ssize_t)sizeof(sector));
-    close(fd);
-    strcpy(serial_path, "/tmp/glass-test-bdbg-serialXXXXXX");
-    fd = mkstemp(serial_path);
-    ck_assert_int_ge(fd, 0);
-    close(fd);
-    snprintf(drive, sizeof(drive), "file=%s,format=raw,index=0,media=disk", disk);
-    snprintf(serial, sizeof(serial), "file:%s", serial_path);
-    char *argv[] = { "glass", "-accel", "interp", "-no-reboot", "-m", "16",
-                     "-device", "isa-debug-exit,iobase=0xf4,iosize=0x04",
-                     "-serial", serial, "-drive", drive, NULL };
-    memset(&opt, 0, sizeof(opt));
-    ck_assert_int_eq(options_parse(&opt, 12, argv), 0);
-    struct machine *m = machine_create(&opt);
-    unlink(disk);
-    ck_assert_ptr_nonnull(m);
-    return m;
-}
-
-static void finish(struct machine *m)
-{
-    machine_destroy(m);
-    unlink(serial_path);
+    return board_boot(&g, "bdbg", code, len, "1");
 }
 
 static uint64_t pc(const struct machine *m)
@@ -103,7 +71,7 @@ START_TEST(steps_breakpoints_and_the_end)
     ck_assert_int_eq(why.reason, EXIT_GLASS_STOP);
     ck_assert(m->stop);
     ck_assert_int_eq(m->exit_status, 43);
-    finish(m);
+    board_shutdown(&g);
 }
 END_TEST
 
@@ -143,14 +111,10 @@ START_TEST(switching_accelerators_keeps_the_guest_going)
     ck_assert_int_eq(why.reason, EXIT_GLASS_STOP);
     ck_assert_int_eq(m->exit_status, 43);
     ck_assert_uint_eq(m->vcpu[0].cpu.gpr[R_RCX] & 0xffff, 0);  /* the loop ran out */
-    FILE *f = fopen(serial_path, "rb");
-    ck_assert_ptr_nonnull(f);
-    char text[16] = "";
-    size_t n = fread(text, 1, sizeof(text) - 1, f);
-    text[n] = 0;
-    fclose(f);
+    char text[16];
+    board_serial_text(&g, text, sizeof(text));
     ck_assert_str_eq(text, "OK\n");
-    finish(m);
+    board_shutdown(&g);
 }
 END_TEST
 
@@ -164,7 +128,7 @@ START_TEST(cli_hlt_is_reported_as_halted)
     ck_assert_int_eq(machine_run_debug(m, &none, 0, 0, &stop, &why), 0);
     ck_assert_int_eq(why.reason, EXIT_HLT);
     ck_assert(!m->stop);
-    finish(m);
+    board_shutdown(&g);
 }
 END_TEST
 
@@ -177,9 +141,5 @@ int main(void)
     tcase_add_test(tc, switching_accelerators_keeps_the_guest_going);
     tcase_add_test(tc, cli_hlt_is_reported_as_halted);
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return run_suite(s);
 }

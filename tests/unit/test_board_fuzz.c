@@ -18,8 +18,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "machine/board.h"
-#include "machine/options.h"
+#include "tests/unit/board_fixture.h"
+#include "tests/unit/run_suite.h"
 
 #define ACCESSES 1000000
 
@@ -64,17 +64,10 @@ START_TEST(a_million_random_device_accesses_leave_glass_running)
 {
     /* Two disks to give the IDE channels something to do. */
     char disk[2][64];
-    static char drive[2][128];
+    static char drive[2][160];
     for (int d = 0; d < 2; d++) {
-        strcpy(disk[d], "/tmp/glass-test-fuzzXXXXXX");
-        int fd = mkstemp(disk[d]);
-        ck_assert_int_ge(fd, 0);
-        ck_assert_int_eq(ftruncate(fd, 64 * 512), 0);
-        static const uint8_t sig[2] = { 0x55, 0xaa };   /* bootable: cli; hlt */
-        static const uint8_t code[2] = { 0xfa, 0xf4 };
-        ck_assert_int_eq(pwrite(fd, code, 2, 0), 2);
-        ck_assert_int_eq(pwrite(fd, sig, 2, 510), 2);
-        close(fd);
+        static const uint8_t code[2] = { 0xfa, 0xf4 };  /* bootable: cli; hlt */
+        board_make_disk(disk[d], "/tmp/glass-test-fuzzXXXXXX", code, sizeof(code), 64 * 512);
         snprintf(drive[d], sizeof(drive[d]), "file=%s,format=raw,index=%d,media=disk",
                  disk[d], d == 0 ? 0 : 3);
     }
@@ -136,9 +129,5 @@ int main(void)
     tcase_set_timeout(tc, 300);
     tcase_add_test(tc, a_million_random_device_accesses_leave_glass_running);
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return run_suite(s);
 }

@@ -8,58 +8,10 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "machine/board.h"
 #include "cpu/cpuid.h"
 #include "cpu/msr.h"
-#include "machine/options.h"
-
-static char disk_path[64], serial_path[64];
-
-/* A boot disk holding code at 0x7C00, and a file for COM1's output. */
-static struct machine *boot(const uint8_t *code, size_t len, const char *smp)
-{
-    uint8_t sector[512] = { 0 };
-    memcpy(sector, code, len);
-    sector[510] = 0x55;
-    sector[511] = 0xaa;
-    strcpy(disk_path, "/tmp/glass-test-irqXXXXXX");
-    int fd = mkstemp(disk_path);
-    ck_assert_int_ge(fd, 0);
-    ck_assert_int_eq(write(fd, sector, sizeof(sector)), (ssize_t)sizeof(sector));
-    close(fd);
-    strcpy(serial_path, "/tmp/glass-test-irq-serialXXXXXX");
-    fd = mkstemp(serial_path);
-    ck_assert_int_ge(fd, 0);
-    close(fd);
-
-    static char drive[128], serial[160];
-    snprintf(drive, sizeof(drive), "file=%s,format=raw,index=0,media=disk", disk_path);
-    snprintf(serial, sizeof(serial), "file:%s", serial_path);
-    char *argv[] = { "glass", "-accel", "interp", "-no-reboot", "-m", "16", "-smp", (char *)smp,
-                     "-device", "isa-debug-exit,iobase=0xf4,iosize=0x04",
-                     "-serial", serial, "-drive", drive, NULL };
-    static struct options opt;
-    ck_assert_int_eq(options_parse(&opt, 14, argv), 0);
-    struct machine *m = machine_create(&opt);
-    ck_assert_ptr_nonnull(m);
-    return m;
-}
-
-static void serial_text(char *buf, size_t len)
-{
-    FILE *f = fopen(serial_path, "rb");
-    ck_assert_ptr_nonnull(f);
-    size_t n = fread(buf, 1, len - 1, f);
-    buf[n] = '\0';
-    fclose(f);
-}
-
-static void cleanup(struct machine *m)
-{
-    machine_destroy(m);
-    unlink(disk_path);
-    unlink(serial_path);
-}
+#include "tests/unit/board_fixture.h"
+#include "tests/unit/run_suite.h"
 
 START_TEST(pit_irq0_reaches_a_halted_bsp_through_the_8259a)
 {
@@ -84,13 +36,14 @@ START_TEST(pit_irq0_reaches_a_halted_bsp_through_the_8259a)
         0xb0, 0x21, 0xe6, 0xf4,             /* debug exit: (0x21 << 1) | 1 = 67 */
         0xfa, 0xf4,                         /* cli; hlt */
     };
-    struct machine *m = boot(code, sizeof(code), "1");
+    struct board_guest g;
+    struct machine *m = board_boot(&g, "irq", code, sizeof(code), "1");
     ck_assert_int_eq(machine_run(m), 67);
     char text[16];
-    serial_text(text, sizeof(text));
+    board_serial_text(&g, text, sizeof(text));
     ck_assert_str_eq(text, "T");
     ck_assert_uint_ge(m->pit.irq0_raises, 1);
-    cleanup(m);
+    board_shutdown(&g);
 }
 END_TEST
 
@@ -112,7 +65,8 @@ START_TEST(init_sipi_sipi_starts_the_second_vcpu)
         0xb0, 0x05, 0xe6, 0xf4, /* debug exit 11 */
         0xfa, 0xf4,
     };
-    struct machine *m = boot(bsp, sizeof(bsp), "2");
+    struct board_guest g;
+    struct machine *m = board_boot(&g, "irq", bsp, sizeof(bsp), "2");
     ck_assert_int_eq(m->nvcpus, 2);
     ck_assert(!board_vcpu_runnable(m, 1));      /* an AP waits for SIPI */
     ck_assert_int_eq(memmap_write(&m->mem, 0x8000, ap, sizeof(ap)), 0);
@@ -135,9 +89,9 @@ START_TEST(init_sipi_sipi_starts_the_second_vcpu)
     ck_assert_uint_eq(m->vcpu[1].cpu.apic_id, 1);
     ck_assert_int_eq(machine_run(m), 11);
     char text[16];
-    serial_text(text, sizeof(text));
+    board_serial_text(&g, text, sizeof(text));
     ck_assert_str_eq(text, "A");
-    cleanup(m);
+    board_shutdown(&g);
 }
 END_TEST
 
@@ -146,16 +100,18 @@ START_TEST(all_vcpus_halted_with_interrupts_off_stops_the_machine)
     if (!accel_find("interp"))
         return;
     static const uint8_t code[] = { 0xfa, 0xf4 };   /* cli; hlt */
-    struct machine *m = boot(code, sizeof(code), "4");
+    struct board_guest g;
+    struct machine *m = board_boot(&g, "irq", code, sizeof(code), "4");
     ck_assert_int_eq(machine_run(m), 0);            /* APs wait for SIPI */
-    cleanup(m);
+    board_shutdown(&g);
 }
 END_TEST
 
 START_TEST(cpuid_and_msrs_reach_the_lapic)
 {
     static const uint8_t code[] = { 0xfa, 0xf4 };
-    struct machine *m = boot(code, sizeof(code), "2");
+    struct board_guest g;
+    struct machine *m = board_boot(&g, "irq", code, sizeof(code), "2");
     struct x86_cpu *cpu = &m->vcpu[1].cpu;
     board_apply_startup(m, 1);
     uint32_t r[4];
@@ -173,7 +129,7 @@ START_TEST(cpuid_and_msrs_reach_the_lapic)
     uint64_t cr8 = 5;
     cpu->env.cr8_hook(cpu->env.opaque, &cr8, 1);
     ck_assert_uint_eq(lapic_get_tpr(&m->lapic[1]), 0x50);
-    cleanup(m);
+    board_shutdown(&g);
 }
 END_TEST
 
@@ -187,9 +143,5 @@ int main(void)
     tcase_add_test(tc, all_vcpus_halted_with_interrupts_off_stops_the_machine);
     tcase_add_test(tc, cpuid_and_msrs_reach_the_lapic);
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return run_suite(s);
 }

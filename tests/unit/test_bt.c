@@ -8,43 +8,17 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
-#include "cpu/exec.h"
 #include "cpu/interp.h"
-#include "cpu/mmu.h"
-#include "mem/memmap.h"
-#include "mem/pagewalk.h"
-#include "mem/tlb.h"
 #include "translate/bt.h"
 #include "translate/ir.h"
+#include "tests/unit/guest_fixture.h"
+#include "tests/unit/guest_programs.h"
+#include "tests/unit/run_suite.h"
 
-#define CODE 0x1000ull
-#define RAM (2u << 20)
+#define CODE 0x1000ull   /* where guest_programs.h is assembled to run */
 #define CMP_BYTES 0x20000u
 
-/* mov ecx, 1000 / xor eax, eax / l: add eax, ecx / dec ecx / jnz l / hlt */
-static const uint8_t prog_p32[] = { 0xb9, 0xe8, 0x03, 0x00, 0x00, 0x31, 0xc0, 0x01, 0xc8, 0x49, 0x75, 0xfb, 0xf4 };
-/* cld / mov esi, 0x3000 / mov edi, 0x5000 / mov ecx, 10000 / rep movsb /
- * mov edi, 0x8000 / mov eax, 0x11223344 / mov ecx, 100 / rep stosd / hlt */
-static const uint8_t prog_movs[] = { 0xfc, 0xbe, 0x00, 0x30, 0x00, 0x00, 0xbf, 0x00, 0x50, 0x00, 0x00, 0xb9, 0x10, 0x27, 0x00, 0x00, 0xf3, 0xa4, 0xbf, 0x00, 0x80, 0x00, 0x00, 0xb8, 0x44, 0x33, 0x22, 0x11, 0xb9, 0x64, 0x00, 0x00, 0x00, 0xf3, 0xab, 0xf4 };
-/* mov esp, 0x9000 / call f / add eax, 1 / hlt / f: mov eax, 41 / push eax / pop ebx / ret */
-static const uint8_t prog_call[] = { 0xbc, 0x00, 0x90, 0x00, 0x00, 0xe8, 0x04, 0x00, 0x00, 0x00, 0x83, 0xc0, 0x01, 0xf4, 0xb8, 0x29, 0x00, 0x00, 0x00, 0x50, 0x5b, 0xc3 };
-/* xor ecx, ecx / mov eax, 7 / div ecx / hlt */
-static const uint8_t prog_divz[] = { 0x31, 0xc9, 0xb8, 0x07, 0x00, 0x00, 0x00, 0xf7, 0xf1, 0xf4 };
-/* mov ecx, 3 / xor ebx, ebx / l: mov eax, 5 / add ebx, eax /
- * mov dword [l+1], 100 / dec ecx / jnz l / hlt */
-static const uint8_t prog_smc[] = { 0xb9, 0x03, 0x00, 0x00, 0x00, 0x31, 0xdb, 0xb8, 0x05, 0x00, 0x00, 0x00, 0x01, 0xc3, 0xc7, 0x05, 0x08, 0x10, 0x00, 0x00, 0x64, 0x00, 0x00, 0x00, 0x49, 0x75, 0xec, 0xf4 };
-/* mov rax, 0x123456789abcdef0 / mov esp, 0x9000 / push rax / pop rbx /
- * shl rbx, 4 / mov ecx, -1 / add ecx, 1 / mov r8, -1 / mov r8d, 5 /
- * lea rdx, [rel data] / mov rsi, [rdx] / hlt / data: dq 0xdeadbeefcafef00d */
-static const uint8_t prog_p64[] = { 0x48, 0xb8, 0xf0, 0xde, 0xbc, 0x9a, 0x78, 0x56, 0x34, 0x12, 0xbc, 0x00, 0x90, 0x00, 0x00, 0x50, 0x5b, 0x48, 0xc1, 0xe3, 0x04, 0xb9, 0xff, 0xff, 0xff, 0xff, 0x83, 0xc1, 0x01, 0x49, 0xc7, 0xc0, 0xff, 0xff, 0xff, 0xff, 0x41, 0xb8, 0x05, 0x00, 0x00, 0x00, 0x48, 0x8d, 0x15, 0x04, 0x00, 0x00, 0x00, 0x48, 0x8b, 0x32, 0xf4, 0x0d, 0xf0, 0xfe, 0xca, 0xef, 0xbe, 0xad, 0xde };
-/* The interpreter's benchmark loop, 10M iterations of 11-12 instructions:
- *   mov ecx, 10000000 / xor eax, eax / mov ebx, 12345 / mov esi, 0x4000
- * l: add eax, ebx / xor ebx, eax / mov edx, [esi] / lea ebx, [ebx+edx*2+1]
- *   shr edx, 3 / mov [esi], eax / sub eax, edx / cmp eax, ebx / jb s
- *   inc eax / s: dec ecx / jnz l / hlt */
-static const uint8_t prog_bench[] = { 0xb9, 0x80, 0x96, 0x98, 0x00, 0x31, 0xc0, 0xbb, 0x39, 0x30, 0x00, 0x00, 0xbe, 0x00, 0x40, 0x00, 0x00, 0x01, 0xd8, 0x31, 0xc3, 0x8b, 0x16, 0x8d, 0x5c, 0x53, 0x01, 0xc1, 0xea, 0x03, 0x89, 0x06, 0x29, 0xd0, 0x39, 0xd8, 0x72, 0x01, 0x40, 0x49, 0x75, 0xe7, 0xf4 };
 /* mov esi, 0x7000 / mov dword [esi], 0x12345678 / mov ecx, [esi+3] /
  * mov edx, [0x1ffd] (crosses a page) / mov [0x2fff], eax (crosses) /
  * mov word [0x3ffe], 0x1234 / add dword [0x4ffe], 0x55 (crosses) / hlt */
@@ -107,22 +81,10 @@ static void code_written(void *opaque, uint64_t gpa, uint64_t len)
         interp_invalidate_phys(w->ic, gpa, len);
 }
 
-static void flat_seg(struct x86_segment *s, uint8_t type, bool l64)
-{
-    *s = (struct x86_segment){ .base = 0, .limit = 0xffffffff, .type = type, .s = 1,
-                               .present = 1, .db = l64 ? 0 : 1, .l = l64, .g = 1 };
-}
-
 static void world_init(struct world *w, bool bt)
 {
     memset(w, 0, sizeof(*w));
-    ck_assert_int_eq(memmap_init(&w->mm, 4 << 20), 0);
-    ck_assert_int_eq(memmap_add_ram(&w->mm, "ram", 0, RAM), 0);
-    w->cpu = calloc(1, sizeof(*w->cpu));
-    ck_assert_ptr_nonnull(w->cpu);
-    w->cpu->env.mem = &w->mm;
-    w->cpu->env.tlb = tlb_create(&w->mm);
-    ck_assert_ptr_nonnull(w->cpu->env.tlb);
+    w->cpu = guest_cpu_create(&w->mm, CODE);
     if (bt) {
         w->bt = bt_vcpu_create(w->cpu);
         ck_assert_ptr_nonnull(w->bt);
@@ -131,23 +93,13 @@ static void world_init(struct world *w, bool bt)
         ck_assert_ptr_nonnull(w->ic);
     }
     memmap_set_code_hook(&w->mm, code_written, w);
-    /* Flat 32-bit protected mode, CPL 0, no IDT. */
-    w->cpu->cr0 = CR0_PE | CR0_ET;
-    w->cpu->rflags = FL_FIXED1;
-    flat_seg(&w->cpu->seg[S_CS], 0xb, false);
-    for (int s = S_ES; s <= S_GS; s++)
-        if (s != S_CS)
-            flat_seg(&w->cpu->seg[s], 0x3, false);
-    w->cpu->rip = CODE;
 }
 
 static void world_fini(struct world *w)
 {
     bt_vcpu_destroy(w->bt);
     interp_cache_destroy(w->ic);
-    tlb_destroy(w->cpu->env.tlb);
-    free(w->cpu);
-    memmap_destroy(&w->mm);
+    guest_cpu_destroy(&w->mm, w->cpu);
 }
 
 static void setup(void)
@@ -165,27 +117,15 @@ static void teardown(void)
 static void load_both(uint64_t gpa, const void *p, size_t n)
 {
     for (int i = 0; i < 2; i++)
-        ck_assert_int_eq(memmap_write(&W[i].mm, gpa, p, n), 0);
-}
-
-static void put64_both(uint64_t gpa, uint64_t v)
-{
-    load_both(gpa, &v, 8);
+        guest_write(&W[i].mm, gpa, p, n);
 }
 
 /* 64-bit mode with the first 2 MiB identity-mapped by one large page. */
 static void long_mode_both(void)
 {
-    put64_both(0x10000, 0x11000 | PTE_P | PTE_RW);
-    put64_both(0x11000, 0x12000 | PTE_P | PTE_RW);
-    put64_both(0x12000, 0x0 | PTE_P | PTE_RW | PTE_PS);
     for (int i = 0; i < 2; i++) {
-        struct x86_cpu *cpu = W[i].cpu;
-        cpu->cr3 = 0x10000;
-        cpu->cr4 = CR4_PAE;
-        cpu->efer = EFER_LME | EFER_LMA;
-        cpu->cr0 = CR0_PE | CR0_PG | CR0_ET;
-        flat_seg(&cpu->seg[S_CS], 0xb, true);
+        guest_map_low_2m(&W[i].mm, 0x10000);
+        guest_long_mode(W[i].cpu, 0x10000);
     }
 }
 
@@ -253,53 +193,38 @@ START_TEST(test_call_ret)
 }
 END_TEST
 
-/* #DE with no IDT: #DF, then a triple fault, the same on both. */
-START_TEST(test_fault)
-{
-    load_both(CODE, prog_divz, sizeof(prog_divz));
-    run_compare(0, EXIT_TRIPLE_FAULT);
-}
-END_TEST
+/* Programs whose test is that both agree, run from flat 32-bit mode (or
+ * 64-bit mode) with only their code loaded; reg, unless -1, must end
+ * holding want. */
+static const struct agree_case {
+    const uint8_t *code;
+    size_t len;
+    bool long_mode;
+    uint32_t reason;
+    int reg;
+    uint64_t want;
+} agree_cases[] = {
+    /* #DE with no IDT: #DF, then a triple fault, the same on both. */
+    { prog_divz, sizeof(prog_divz), false, EXIT_TRIPLE_FAULT, .reg = -1 },
+    /* A store into the running block changes an instruction later in it. */
+    { prog_smc, sizeof(prog_smc), false, EXIT_HLT, .reg = R_RBX, .want = 5 + 100 + 100 },
+    { prog_mix32, sizeof(prog_mix32), false, EXIT_HLT, .reg = -1 },
+    { prog_p64, sizeof(prog_p64), true, EXIT_HLT, .reg = R_RSI, .want = 0xdeadbeefcafef00dull },
+    { prog_mix64, sizeof(prog_mix64), true, EXIT_HLT, .reg = -1 },
+    /* Accesses crossing pages take the slow path; a #PF in the middle of a
+     * block names its instruction. */
+    { prog_edges, sizeof(prog_edges), false, EXIT_HLT, .reg = -1 },
+};
 
-/* A store into the running block changes an instruction later in it. */
-START_TEST(test_smc)
+START_TEST(test_agree)
 {
-    load_both(CODE, prog_smc, sizeof(prog_smc));
-    run_compare(0, EXIT_HLT);
-    ck_assert_uint_eq(W[1].cpu->gpr[R_RBX], 5 + 100 + 100);
-}
-END_TEST
-
-START_TEST(test_mix32)
-{
-    load_both(CODE, prog_mix32, sizeof(prog_mix32));
-    run_compare(0, EXIT_HLT);
-}
-END_TEST
-
-START_TEST(test_p64)
-{
-    long_mode_both();
-    load_both(CODE, prog_p64, sizeof(prog_p64));
-    run_compare(0, EXIT_HLT);
-    ck_assert_uint_eq(W[1].cpu->gpr[R_RSI], 0xdeadbeefcafef00dull);
-}
-END_TEST
-
-START_TEST(test_mix64)
-{
-    long_mode_both();
-    load_both(CODE, prog_mix64, sizeof(prog_mix64));
-    run_compare(0, EXIT_HLT);
-}
-END_TEST
-
-/* Accesses crossing pages take the slow path; a #PF in the middle of a
- * block names its instruction. */
-START_TEST(test_edges)
-{
-    load_both(CODE, prog_edges, sizeof(prog_edges));
-    run_compare(0, EXIT_HLT);
+    const struct agree_case *c = &agree_cases[_i];
+    if (c->long_mode)
+        long_mode_both();
+    load_both(CODE, c->code, c->len);
+    run_compare(0, c->reason);
+    if (c->reg >= 0)
+        ck_assert_uint_eq(W[1].cpu->gpr[c->reg], c->want);
 }
 END_TEST
 
@@ -384,22 +309,15 @@ START_TEST(test_single_step)
 }
 END_TEST
 
-static double seconds(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
-
 /* Guest MIPS of the interpreter's benchmark loop on both (printed). */
 START_TEST(test_speed)
 {
     load_both(CODE, prog_bench, sizeof(prog_bench));
     double t[2];
     for (int i = 0; i < 2; i++) {
-        double t0 = seconds();
+        double t0 = guest_seconds();
         run_one(&W[i], 0);
-        t[i] = seconds() - t0;
+        t[i] = guest_seconds() - t0;
     }
     run_compare(0, EXIT_HLT);   /* both halted already: compares the state */
     struct bt_info info;
@@ -421,12 +339,7 @@ static Suite *bt_suite(void)
     tcase_add_test(tc, test_sum_loop);
     tcase_add_test(tc, test_rep_string);
     tcase_add_test(tc, test_call_ret);
-    tcase_add_test(tc, test_fault);
-    tcase_add_test(tc, test_smc);
-    tcase_add_test(tc, test_mix32);
-    tcase_add_test(tc, test_p64);
-    tcase_add_test(tc, test_mix64);
-    tcase_add_test(tc, test_edges);
+    tcase_add_loop_test(tc, test_agree, 0, (int)(sizeof(agree_cases) / sizeof(agree_cases[0])));
     tcase_add_test(tc, test_page_fault);
     tcase_add_test(tc, test_budget);
     tcase_add_test(tc, test_real_mode);
@@ -439,9 +352,5 @@ static Suite *bt_suite(void)
 
 int main(void)
 {
-    SRunner *sr = srunner_create(bt_suite());
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return run_suite(bt_suite());
 }

@@ -15,6 +15,7 @@
 
 #include "cpu/decode.h"
 #include "cpu/x86_cpu.h"
+#include "tests/unit/run_suite.h"
 
 /* ------------------------------------------------------------------------ */
 /* Helpers */
@@ -1199,9 +1200,5 @@ int main(void)
     tcase_add_test(cs, test_capstone_mem_operands);
     suite_add_tcase(s, cs);
 
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return run_suite(s);
 }

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "devices/disk_image.h"
+#include "tests/unit/run_suite.h"
 
 static char dir[64];
 static char path[128];
@@ -38,6 +39,13 @@ static off_t file_size(const char *p)
     struct stat st;
     ck_assert_int_eq(stat(p, &st), 0);
     return st.st_size;
+}
+
+/* A new image at path of size bytes (make_file's bytes from seed), opened. */
+static void open_new(struct disk_image *img, size_t size, uint8_t seed, bool readonly)
+{
+    make_file(path, size, seed);
+    ck_assert_int_eq(disk_image_open(img, path, readonly, NULL, 0), 0);
 }
 
 static void setup(void)
@@ -124,8 +132,7 @@ START_TEST(size_rounds_up_and_partial_sector_reads_zeros)
 {
     struct disk_image img;
     uint8_t buf[1024], want[1000];
-    make_file(path, 1000, 3);
-    ck_assert_int_eq(disk_image_open(&img, path, false, NULL, 0), 0);
+    open_new(&img, 1000, 3, false);
     ck_assert_uint_eq(disk_image_sectors(&img), 2);
     ck_assert_int_eq(disk_image_read(&img, 0, 2, buf), 0);
     file_bytes(path, 0, want, 1000);
@@ -140,9 +147,8 @@ START_TEST(write_reaches_the_file_at_its_offset)
 {
     struct disk_image img;
     uint8_t data[1024], back[1024], before[512];
-    make_file(path, 4096, 9);
+    open_new(&img, 4096, 9, false);
     file_bytes(path, 0, before, 512);
-    ck_assert_int_eq(disk_image_open(&img, path, false, NULL, 0), 0);
     for (int i = 0; i < 1024; i++)
         data[i] = (uint8_t)(i ^ 0x5a);
     ck_assert_int_eq(disk_image_write(&img, 3, 2, data), 0);
@@ -162,8 +168,7 @@ START_TEST(write_to_partial_sector_completes_it)
 {
     struct disk_image img;
     uint8_t data[512], back[512];
-    make_file(path, 700, 1);
-    ck_assert_int_eq(disk_image_open(&img, path, false, NULL, 0), 0);
+    open_new(&img, 700, 1, false);
     memset(data, 0xee, sizeof(data));
     ck_assert_int_eq(disk_image_write(&img, 1, 1, data), 0);
     ck_assert_int_eq(file_size(path), 1024);
@@ -177,8 +182,7 @@ START_TEST(past_the_end_is_erange)
 {
     struct disk_image img;
     uint8_t buf[1024];
-    make_file(path, 2048, 0);
-    ck_assert_int_eq(disk_image_open(&img, path, false, NULL, 0), 0);
+    open_new(&img, 2048, 0, false);
     img.quiet = true;
     ck_assert_int_eq(disk_image_check_range(&img, 0, 4), 0);
     ck_assert_int_eq(disk_image_check_range(&img, 3, 2), -ERANGE);
@@ -195,9 +199,8 @@ START_TEST(readonly_asked_refuses_writes_and_keeps_the_file)
 {
     struct disk_image img;
     uint8_t data[512], before[2048], after[2048];
-    make_file(path, 2048, 4);
+    open_new(&img, 2048, 4, true);
     file_bytes(path, 0, before, 2048);
-    ck_assert_int_eq(disk_image_open(&img, path, true, NULL, 0), 0);
     img.quiet = true;
     ck_assert(img.readonly);
     memset(data, 0, sizeof(data));
@@ -230,9 +233,5 @@ int main(void)
     tcase_add_test(tc, past_the_end_is_erange);
     tcase_add_test(tc, readonly_asked_refuses_writes_and_keeps_the_file);
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return run_suite(s);
 }

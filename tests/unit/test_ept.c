@@ -6,6 +6,7 @@
 
 #include "mem/ept.h"
 #include "mem/memmap.h"
+#include "tests/unit/run_suite.h"
 
 static struct memmap mm;
 static struct ept ept;
@@ -170,9 +171,5 @@ int main(void)
     tcase_add_test(tc, test_mmio_and_holes_not_present);
     tcase_add_test(tc, test_rebuild);
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return run_suite(s);
 }

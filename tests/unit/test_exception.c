@@ -15,6 +15,7 @@
 #include "mem/memmap.h"
 #include "tests/unit/descriptor_fixture.h"
 #include "mem/pagewalk.h"
+#include "tests/unit/run_suite.h"
 
 static struct memmap mm;
 static struct x86_cpu *cpu;
@@ -453,9 +454,5 @@ int main(void)
     tcase_add_test(tc, vm86_fault_to_ring0_and_iret_back);
     tcase_add_test(tc, raise_records_and_jumps);
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? 1 : 0;
+    return run_suite(s);
 }

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "machine/exit_log.h"
+#include "tests/unit/run_suite.h"
 
 static struct vm_exit io_exit(uint64_t rip, uint16_t port, uint32_t data)
 {
@@ -119,9 +120,5 @@ int main(void)
     tcase_add_test(tc, describe_names_the_reason_and_details);
     tcase_add_test(tc, reason_names_follow_the_sdm);
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return run_suite(s);
 }

@@ -12,6 +12,7 @@
 #include "machine/firmware.h"
 #include "machine/loader.h"
 #include "mem/memmap.h"
+#include "tests/unit/run_suite.h"
 
 #define RAM_SIZE (2u << 20)
 
@@ -445,9 +446,5 @@ static Suite *firmware_suite(void)
 
 int main(void)
 {
-    SRunner *sr = srunner_create(firmware_suite());
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return run_suite(firmware_suite());
 }

@@ -8,6 +8,7 @@
 
 #include "cpu/exec.h"
 #include "cpu/flags.h"
+#include "tests/unit/run_suite.h"
 
 #define ARITH (FL_CF | FL_PF | FL_AF | FL_ZF | FL_SF | FL_OF)
 #define LOGIC (FL_CF | FL_PF | FL_ZF | FL_SF | FL_OF)  /* AF undefined */
@@ -123,6 +124,13 @@ static struct x86_cpu *new_cpu(void)
     return cpu;
 }
 
+/* Make CF = cin through a lazy op (SUB 0 - cin), so ADC/RCL read it the
+ * lazy way. */
+static void set_lazy_cf(struct x86_cpu *cpu, unsigned cin)
+{
+    lf_record(cpu, LF_SUB, 1, (0 - (uint64_t)cin) & 0xff, 0, cin);
+}
+
 /* Run handler `fn` on a register operand of `size` bytes: RAX is the
  * destination, RCX the source (or the count, in CL). */
 static uint64_t glass_run(x86_exec_fn fn, int form, int size, uint64_t a, uint64_t b,
@@ -145,8 +153,7 @@ static uint64_t glass_run(x86_exec_fn fn, int form, int size, uint64_t a, uint64
     in.seg_override = S_NONE;
     cpu->gpr[R_RAX] = a;
     cpu->gpr[R_RCX] = b;
-    /* Make CF = cin through a lazy op, so ADC/RCL read it the lazy way. */
-    lf_record(cpu, LF_SUB, 1, (0 - (uint64_t)cin) & 0xff, 0, cin);
+    set_lazy_cf(cpu, cin);
     fn(cpu, &in);
     *fl = x86_get_rflags(cpu) & FL_STATUS;
     uint64_t r = cpu->gpr[R_RAX] & x86_size_mask(size);
@@ -221,7 +228,7 @@ static void compare_one(const struct case_def *c, int si, uint64_t a, uint64_t b
             /* Count 0: flags unchanged from before (CF = cin, from SUB 0-cin). */
             uint64_t before;
             struct x86_cpu *cpu = new_cpu();
-            lf_record(cpu, LF_SUB, 1, (0 - (uint64_t)cin) & 0xff, 0, cin);
+            set_lazy_cf(cpu, cin);
             before = x86_get_rflags(cpu) & FL_STATUS;
             free(cpu);
             ck_assert_msg(gf == before, "%s%d count 0 changed flags", c->name, size * 8);
@@ -265,6 +272,13 @@ static uint64_t flags_of(struct x86_cpu *cpu)
     return x86_get_rflags(cpu) & FL_STATUS;
 }
 
+/* A one-operand instruction on register rm, of opsize bytes. */
+static struct x86_insn reg_operand(int opsize, int rm)
+{
+    return (struct x86_insn){ .form = FORM_RM, .opsize = (uint8_t)opsize, .rm = (uint8_t)rm,
+                              .len = 2 };
+}
+
 START_TEST(test_add_hand)
 {
     struct x86_cpu *cpu = new_cpu();
@@ -284,12 +298,7 @@ END_TEST
 START_TEST(test_inc_keeps_cf)
 {
     struct x86_cpu *cpu = new_cpu();
-    struct x86_insn in;
-    memset(&in, 0, sizeof(in));
-    in.form = FORM_RM;
-    in.opsize = 4;
-    in.rm = R_RBX;
-    in.len = 2;
+    struct x86_insn in = reg_operand(4, R_RBX);
     cpu->gpr[R_RBX] = 0xffffffff;
     lf_record(cpu, LF_ADD, 1, 0, 0xff, 1); /* CF = 1 */
     exec_INC(cpu, &in);
@@ -305,12 +314,7 @@ END_TEST
 START_TEST(test_mul_flags)
 {
     struct x86_cpu *cpu = new_cpu();
-    struct x86_insn in;
-    memset(&in, 0, sizeof(in));
-    in.form = FORM_RM;
-    in.opsize = 1;
-    in.rm = R_RCX;
-    in.len = 2;
+    struct x86_insn in = reg_operand(1, R_RCX);
     cpu->gpr[R_RAX] = 0x10;
     cpu->gpr[R_RCX] = 0x10;
     exec_MUL(cpu, &in); /* 0x100: AH != 0 -> CF OF */
@@ -385,9 +389,5 @@ int main(void)
     tcase_add_test(tc, test_cond_matches_rflags);
     tcase_add_test(tc, test_set_rflags_exact);
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? 1 : 0;
+    return run_suite(s);
 }

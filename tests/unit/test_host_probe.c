@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "vmx/host_probe.h"
+#include "tests/unit/run_suite.h"
 
 /* A host with real VT-x and a working /dev/kvm. */
 static struct host_facts vtx_host(void)
@@ -33,41 +34,36 @@ static struct host_facts pvm_host(void)
     return f;
 }
 
-static struct host_decision decide(const struct host_facts *f)
+/* host_probe_decide on f must choose accel, and say reason (NULL: any). */
+static void expect(const struct host_facts *f, const char *accel, const char *reason)
 {
     struct host_decision d;
     memset(&d, 0, sizeof(d));
     host_probe_decide(f, &d);
-    return d;
+    ck_assert_str_eq(d.accel, accel);
+    if (reason)
+        ck_assert_str_eq(d.reason, reason);
 }
 
 START_TEST(real_vtx_host_takes_kvm)
 {
     struct host_facts f = vtx_host();
-    struct host_decision d = decide(&f);
-    ck_assert_str_eq(d.accel, "kvm");
-    ck_assert_str_eq(d.reason, "kvm: /dev/kvm works with VT-x (ring 0 at ~850 M instr/s), using kvm");
+    expect(&f, "kvm", "kvm: /dev/kvm works with VT-x (ring 0 at ~850 M instr/s), using kvm");
     f.cpu_vmx = false;
     f.cpu_svm = true;
     f.calib_ips = 0;    /* not calibrated: the cpu flag is enough */
-    d = decide(&f);
-    ck_assert_str_eq(d.accel, "kvm");
-    ck_assert_str_eq(d.reason, "kvm: /dev/kvm works with AMD-V, using kvm");
+    expect(&f, "kvm", "kvm: /dev/kvm works with AMD-V, using kvm");
 }
 END_TEST
 
 START_TEST(pvm_host_takes_the_interpreter_and_says_why)
 {
     struct host_facts f = pvm_host();
-    struct host_decision d = decide(&f);
-    ck_assert_str_eq(d.accel, "interp");
-    ck_assert_str_eq(d.reason, "kvm: /dev/kvm is PVM-emulated (ring 0 at ~2.1 M instr/s), "
-                     "using interp");
+    expect(&f, "interp", "kvm: /dev/kvm is PVM-emulated (ring 0 at ~2.1 M instr/s), "
+                         "using interp");
     f.calib_ips = 0;    /* detected without calibrating */
-    d = decide(&f);
-    ck_assert_str_eq(d.accel, "interp");
-    ck_assert_str_eq(d.reason, "kvm: /dev/kvm is PVM-emulated (/sys/module/kvm_pvm exists; "
-                     "ring 0 runs at a few M instr/s), using interp");
+    expect(&f, "interp", "kvm: /dev/kvm is PVM-emulated (/sys/module/kvm_pvm exists; "
+                         "ring 0 runs at a few M instr/s), using interp");
 }
 END_TEST
 
@@ -75,9 +71,7 @@ START_TEST(pvm_host_prefers_the_translator_when_built)
 {
     struct host_facts f = pvm_host();
     f.has_bt = true;
-    struct host_decision d = decide(&f);
-    ck_assert_str_eq(d.accel, "bt");
-    ck_assert_str_eq(d.reason, "kvm: /dev/kvm is PVM-emulated (ring 0 at ~2.1 M instr/s), "
+    expect(&f, "bt", "kvm: /dev/kvm is PVM-emulated (ring 0 at ~2.1 M instr/s), "
                      "using bt");
 }
 END_TEST
@@ -86,13 +80,9 @@ START_TEST(no_dev_kvm)
 {
     struct host_facts f;
     memset(&f, 0, sizeof(f));
-    struct host_decision d = decide(&f);
-    ck_assert_str_eq(d.accel, "interp");
-    ck_assert_str_eq(d.reason, "kvm: /dev/kvm missing, using interp");
+    expect(&f, "interp", "kvm: /dev/kvm missing, using interp");
     f.has_bt = true;
-    d = decide(&f);
-    ck_assert_str_eq(d.accel, "bt");
-    ck_assert_str_eq(d.reason, "kvm: /dev/kvm missing, using bt");
+    expect(&f, "bt", "kvm: /dev/kvm missing, using bt");
 }
 END_TEST
 
@@ -102,10 +92,8 @@ START_TEST(dev_kvm_not_accessible)
     f.kvm_accessible = false;
     f.kvm_api_version = 0;
     f.calib_ips = 0;
-    struct host_decision d = decide(&f);
-    ck_assert_str_eq(d.accel, "interp");
-    ck_assert_str_eq(d.reason, "kvm: /dev/kvm not accessible (no read/write permission; group "
-                     "kvm?), using interp");
+    expect(&f, "interp", "kvm: /dev/kvm not accessible (no read/write permission; group "
+                         "kvm?), using interp");
 }
 END_TEST
 
@@ -113,9 +101,7 @@ START_TEST(wrong_api_version)
 {
     struct host_facts f = vtx_host();
     f.kvm_api_version = 11;
-    struct host_decision d = decide(&f);
-    ck_assert_str_eq(d.accel, "interp");
-    ck_assert_str_eq(d.reason, "kvm: /dev/kvm speaks API version 11, glass needs 12, using interp");
+    expect(&f, "interp", "kvm: /dev/kvm speaks API version 11, glass needs 12, using interp");
 }
 END_TEST
 
@@ -123,9 +109,7 @@ START_TEST(missing_capability_is_named)
 {
     struct host_facts f = vtx_host();
     strcpy(f.kvm_missing, "lacks KVM_CAP_IMMEDIATE_EXIT");
-    struct host_decision d = decide(&f);
-    ck_assert_str_eq(d.accel, "interp");
-    ck_assert_str_eq(d.reason, "kvm: /dev/kvm lacks KVM_CAP_IMMEDIATE_EXIT, using interp");
+    expect(&f, "interp", "kvm: /dev/kvm lacks KVM_CAP_IMMEDIATE_EXIT, using interp");
 }
 END_TEST
 
@@ -133,13 +117,10 @@ START_TEST(calibrated_slow_without_pvm_evidence)
 {
     struct host_facts f = vtx_host();
     f.calib_ips = 3.4e6;    /* e.g. an emulating KVM nobody told us about */
-    struct host_decision d = decide(&f);
-    ck_assert_str_eq(d.accel, "interp");
-    ck_assert_str_eq(d.reason, "kvm: /dev/kvm is slow (ring 0 at ~3.4 M instr/s: emulated, "
-                     "not VT-x/AMD-V), using interp");
+    expect(&f, "interp", "kvm: /dev/kvm is slow (ring 0 at ~3.4 M instr/s: emulated, "
+                         "not VT-x/AMD-V), using interp");
     f.calib_ips = HOST_KVM_SLOW_IPS * 2;    /* fast enough */
-    d = decide(&f);
-    ck_assert_str_eq(d.accel, "kvm");
+    expect(&f, "kvm", NULL);
 }
 END_TEST
 
@@ -148,10 +129,8 @@ START_TEST(calibration_failure_falls_back)
     struct host_facts f = vtx_host();
     f.calib_ips = 0;
     strcpy(f.calib_error, "32-bit ring-0 loop ended with KVM exit 8, not HLT");
-    struct host_decision d = decide(&f);
-    ck_assert_str_eq(d.accel, "interp");
-    ck_assert_str_eq(d.reason, "kvm: the calibration guest failed (32-bit ring-0 loop ended "
-                     "with KVM exit 8, not HLT), using interp");
+    expect(&f, "interp", "kvm: the calibration guest failed (32-bit ring-0 loop ended "
+                         "with KVM exit 8, not HLT), using interp");
 }
 END_TEST
 
@@ -161,16 +140,12 @@ START_TEST(no_vmx_flag_uncalibrated_is_not_trusted)
     f.cpu_vmx = false;
     f.cpu_hypervisor = true;
     f.calib_ips = 0;
-    struct host_decision d = decide(&f);
-    ck_assert_str_eq(d.accel, "interp");
-    ck_assert_str_eq(d.reason, "kvm: /dev/kvm without VT-x/AMD-V (no vmx or svm cpu flag, "
-                     "under a hypervisor), using interp");
+    expect(&f, "interp", "kvm: /dev/kvm without VT-x/AMD-V (no vmx or svm cpu flag, "
+                         "under a hypervisor), using interp");
     /* ... but a fast calibration is proof enough (nested VT-x may hide the flag). */
     f.calib_ips = 600e6;
-    d = decide(&f);
-    ck_assert_str_eq(d.accel, "kvm");
-    ck_assert_str_eq(d.reason, "kvm: /dev/kvm works with hardware virtualization (ring 0 at ~600 M "
-                     "instr/s), using kvm");
+    expect(&f, "kvm", "kvm: /dev/kvm works with hardware virtualization (ring 0 at ~600 M "
+                      "instr/s), using kvm");
 }
 END_TEST
 
@@ -207,9 +182,5 @@ int main(void)
     tcase_add_test(tc, no_vmx_flag_uncalibrated_is_not_trusted);
     tcase_add_test(tc, gather_on_this_host_is_consistent);
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return run_suite(s);
 }

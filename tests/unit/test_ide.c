@@ -12,6 +12,7 @@
 #include "devices/disk_image.h"
 #include "devices/ide.h"
 #include "devices/iobus.h"
+#include "tests/unit/run_suite.h"
 
 #define P 0x1f0         /* primary command block */
 #define CTL 0x3f6       /* primary control block */
@@ -814,6 +815,24 @@ static struct ide *fresh_ide_with_disk(struct disk_image *im, struct irq_rec *re
     return c;
 }
 
+/* The whole state of c, in a buffer of *need bytes for the caller to free. */
+static uint8_t *save_state(const struct ide *c, size_t *need)
+{
+    *need = ide_save(c, NULL, 0);
+    uint8_t *state = malloc(*need);
+    ck_assert_ptr_nonnull(state);
+    ck_assert_uint_eq(ide_save(c, state, *need), *need);
+    return state;
+}
+
+/* A new controller with img as its primary master, loaded from state. */
+static struct ide *load_copy(const uint8_t *state, size_t need, struct irq_rec *rec)
+{
+    struct ide *copy = fresh_ide_with_disk(&img, rec);
+    ck_assert_int_eq(ide_load(copy, state, need), 0);
+    return copy;
+}
+
 START_TEST(save_load_mid_read)
 {
     uint8_t buf[3 * 512];
@@ -825,16 +844,14 @@ START_TEST(save_load_mid_read)
         uint16_t v = inw(P);
         memcpy(buf + 512 + 2 * i, &v, 2);
     }
-    size_t need = ide_save(&ide, NULL, 0);
+    size_t need;
+    uint8_t *state = save_state(&ide, &need);
     ck_assert_uint_gt(need, 512);
     uint8_t tiny[4];
     ck_assert_uint_eq(ide_save(&ide, tiny, sizeof(tiny)), 0);   /* too small */
-    uint8_t *state = malloc(need);
-    ck_assert_uint_eq(ide_save(&ide, state, need), need);
 
     struct irq_rec rec = { 0, 0 };
-    struct ide *copy = fresh_ide_with_disk(&img, &rec);
-    ck_assert_int_eq(ide_load(copy, state, need), 0);
+    struct ide *copy = load_copy(state, need, &rec);
     ck_assert_int_eq(rec.level, 1);         /* the second block's interrupt */
     struct ide_channel *ch = &copy->channel[0];
     ck_assert_uint_eq(ide_read(ch, ATA_STATUS, 1), ST_DRQ);
@@ -883,12 +900,10 @@ START_TEST(save_load_mid_write)
     for (int i = 0; i < 128; i++)
         outw(P, (uint16_t)(data[1024 + 2 * i] | data[1024 + 2 * i + 1] << 8));
 
-    size_t need = ide_save(&ide, NULL, 0);
-    uint8_t *state = malloc(need);
-    ck_assert_uint_eq(ide_save(&ide, state, need), need);
+    size_t need;
+    uint8_t *state = save_state(&ide, &need);
     struct irq_rec rec = { 0, 0 };
-    struct ide *copy = fresh_ide_with_disk(&img, &rec);
-    ck_assert_int_eq(ide_load(copy, state, need), 0);
+    struct ide *copy = load_copy(state, need, &rec);
     struct ide_channel *ch = &copy->channel[0];
     for (int i = 128; i < 256; i++)
         ide_write(ch, ATA_DATA, 2, (uint16_t)(data[1024 + 2 * i] | data[1025 + 2 * i] << 8));
@@ -909,19 +924,16 @@ START_TEST(idle_state_round_trip)
     outb(P + 6, 0xe0);
     outb(P + 7, ATA_CMD_SET_MULTIPLE_MODE);
     outb(CTL, ATA_DC_NIEN);
-    size_t need = ide_save(&ide, NULL, 0);
-    uint8_t *state = malloc(need);
-    ck_assert_uint_eq(ide_save(&ide, state, need), need);
+    size_t need;
+    uint8_t *state = save_state(&ide, &need);
     struct irq_rec rec = { 0, 0 };
-    struct ide *copy = fresh_ide_with_disk(&img, &rec);
-    ck_assert_int_eq(ide_load(copy, state, need), 0);
+    struct ide *copy = load_copy(state, need, &rec);
     ck_assert_uint_eq(copy->channel[0].drive[0].multiple, 8);
     ck_assert_uint_eq(copy->channel[0].device_control, ATA_DC_NIEN);
     ck_assert_int_eq(rec.level, 0);
-    size_t again = ide_save(copy, NULL, 0);
+    size_t again;
+    uint8_t *state2 = save_state(copy, &again);
     ck_assert_uint_eq(again, need);
-    uint8_t *state2 = malloc(again);
-    ide_save(copy, state2, again);
     ck_assert_mem_eq(state, state2, need);
     free(state2);
     free(copy);
@@ -962,9 +974,8 @@ START_TEST(random_guest_never_crashes)
         else
             iobus_read(&bus, port, size);
     }
-    size_t need = ide_save(&ide, NULL, 0);
-    uint8_t *state = malloc(need);
-    ck_assert_uint_eq(ide_save(&ide, state, need), need);
+    size_t need;
+    uint8_t *state = save_state(&ide, &need);
     ck_assert_int_eq(ide_load(&ide, state, need), 0);
     free(state);
     /* A reset brings it back to a known state. */
@@ -1030,9 +1041,5 @@ int main(void)
     tcase_add_test(tc, random_guest_never_crashes);
     tcase_add_test(tc, random_states_never_crash);
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return run_suite(s);
 }

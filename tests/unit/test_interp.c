@@ -1,5 +1,5 @@
 /* The interpreter end to end: small machine-code programs (assembled with
- * nasm, bytes below, source in the comments) run by interp_run on a flat
+ * nasm, bytes and source in guest_programs.h) run by interp_run on a flat
  * 32-bit protected-mode CPU and a 64-bit one, with real memory (mem/), the
  * decoder and the MMU.  Plus the decoded-instruction cache under
  * self-modifying code, faults, the instruction budget, and a speed
@@ -8,117 +8,17 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
-#include "cpu/exec.h"
-#include "cpu/interp.h"
-#include "cpu/mmu.h"
-#include "mem/memmap.h"
-#include "mem/pagewalk.h"
-#include "mem/tlb.h"
-
-#define CODE 0x1000ull
-
-/* mov ecx, 1000 / xor eax, eax / l: add eax, ecx / dec ecx / jnz l / hlt */
-static const uint8_t prog_p32[] = { 0xb9, 0xe8, 0x03, 0x00, 0x00, 0x31, 0xc0, 0x01, 0xc8, 0x49, 0x75, 0xfb, 0xf4 };
-/* cld / mov esi, 0x3000 / mov edi, 0x5000 / mov ecx, 10000 / rep movsb /
- * mov edi, 0x8000 / mov eax, 0x11223344 / mov ecx, 100 / rep stosd / hlt */
-static const uint8_t prog_movs[] = { 0xfc, 0xbe, 0x00, 0x30, 0x00, 0x00, 0xbf, 0x00, 0x50, 0x00, 0x00, 0xb9, 0x10, 0x27, 0x00, 0x00, 0xf3, 0xa4, 0xbf, 0x00, 0x80, 0x00, 0x00, 0xb8, 0x44, 0x33, 0x22, 0x11, 0xb9, 0x64, 0x00, 0x00, 0x00, 0xf3, 0xab, 0xf4 };
-/* mov esp, 0x9000 / call f / add eax, 1 / hlt / f: mov eax, 41 / push eax / pop ebx / ret */
-static const uint8_t prog_call[] = { 0xbc, 0x00, 0x90, 0x00, 0x00, 0xe8, 0x04, 0x00, 0x00, 0x00, 0x83, 0xc0, 0x01, 0xf4, 0xb8, 0x29, 0x00, 0x00, 0x00, 0x50, 0x5b, 0xc3 };
-/* xor ecx, ecx / mov eax, 7 / div ecx / hlt */
-static const uint8_t prog_divz[] = { 0x31, 0xc9, 0xb8, 0x07, 0x00, 0x00, 0x00, 0xf7, 0xf1, 0xf4 };
-/* mov ecx, 3 / xor ebx, ebx / l: mov eax, 5 / add ebx, eax /
- * mov dword [l+1], 100 / dec ecx / jnz l / hlt */
-static const uint8_t prog_smc[] = { 0xb9, 0x03, 0x00, 0x00, 0x00, 0x31, 0xdb, 0xb8, 0x05, 0x00, 0x00, 0x00, 0x01, 0xc3, 0xc7, 0x05, 0x08, 0x10, 0x00, 0x00, 0x64, 0x00, 0x00, 0x00, 0x49, 0x75, 0xec, 0xf4 };
-/* mov rax, 0x123456789abcdef0 / mov esp, 0x9000 / push rax / pop rbx /
- * shl rbx, 4 / mov ecx, -1 / add ecx, 1 / mov r8, -1 / mov r8d, 5 /
- * lea rdx, [rel data] / mov rsi, [rdx] / hlt / data: dq 0xdeadbeefcafef00d */
-static const uint8_t prog_p64[] = { 0x48, 0xb8, 0xf0, 0xde, 0xbc, 0x9a, 0x78, 0x56, 0x34, 0x12, 0xbc, 0x00, 0x90, 0x00, 0x00, 0x50, 0x5b, 0x48, 0xc1, 0xe3, 0x04, 0xb9, 0xff, 0xff, 0xff, 0xff, 0x83, 0xc1, 0x01, 0x49, 0xc7, 0xc0, 0xff, 0xff, 0xff, 0xff, 0x41, 0xb8, 0x05, 0x00, 0x00, 0x00, 0x48, 0x8d, 0x15, 0x04, 0x00, 0x00, 0x00, 0x48, 0x8b, 0x32, 0xf4, 0x0d, 0xf0, 0xfe, 0xca, 0xef, 0xbe, 0xad, 0xde };
-/* The benchmark loop, 10M iterations of 11-12 instructions:
- *   mov ecx, 10000000 / xor eax, eax / mov ebx, 12345 / mov esi, 0x4000
- * l: add eax, ebx / xor ebx, eax / mov edx, [esi] / lea ebx, [ebx+edx*2+1]
- *   shr edx, 3 / mov [esi], eax / sub eax, edx / cmp eax, ebx / jb s
- *   inc eax / s: dec ecx / jnz l / hlt */
-static const uint8_t prog_bench[] = { 0xb9, 0x80, 0x96, 0x98, 0x00, 0x31, 0xc0, 0xbb, 0x39, 0x30, 0x00, 0x00, 0xbe, 0x00, 0x40, 0x00, 0x00, 0x01, 0xd8, 0x31, 0xc3, 0x8b, 0x16, 0x8d, 0x5c, 0x53, 0x01, 0xc1, 0xea, 0x03, 0x89, 0x06, 0x29, 0xd0, 0x39, 0xd8, 0x72, 0x01, 0x40, 0x49, 0x75, 0xe7, 0xf4 };
-
-static struct memmap mm;
-static struct x86_cpu *cpu;
-static struct interp_cache *cache;
-
-static void code_written(void *opaque, uint64_t gpa, uint64_t len)
-{
-    interp_invalidate_phys(opaque, gpa, len);
-}
-
-static void flat_seg(struct x86_segment *s, uint8_t type, bool l64)
-{
-    *s = (struct x86_segment){ .base = 0, .limit = 0xffffffff, .type = type, .s = 1,
-                               .present = 1, .db = l64 ? 0 : 1, .l = l64, .g = 1 };
-}
-
-static void setup(void)
-{
-    ck_assert_int_eq(memmap_init(&mm, 4 << 20), 0);
-    ck_assert_int_eq(memmap_add_ram(&mm, "ram", 0, 2 << 20), 0);
-    cpu = calloc(1, sizeof(*cpu));
-    ck_assert_ptr_nonnull(cpu);
-    cpu->env.mem = &mm;
-    cpu->env.tlb = tlb_create(&mm);
-    ck_assert_ptr_nonnull(cpu->env.tlb);
-    cache = interp_cache_create();
-    ck_assert_ptr_nonnull(cache);
-    memmap_set_code_hook(&mm, code_written, cache);
-    interp_attach(cpu, cache);
-
-    /* Flat 32-bit protected mode, CPL 0, no IDT. */
-    cpu->cr0 = CR0_PE | CR0_ET;
-    cpu->rflags = FL_FIXED1;
-    flat_seg(&cpu->seg[S_CS], 0xb, false);
-    for (int s = S_ES; s <= S_GS; s++)
-        if (s != S_CS)
-            flat_seg(&cpu->seg[s], 0x3, false);
-    cpu->rip = CODE;
-}
-
-static void teardown(void)
-{
-    interp_attach(cpu, NULL);
-    interp_cache_destroy(cache);
-    tlb_destroy(cpu->env.tlb);
-    free(cpu);
-    memmap_destroy(&mm);
-}
-
-static void load(uint64_t gpa, const void *p, size_t n)
-{
-    ck_assert_int_eq(memmap_write(&mm, gpa, p, n), 0);
-}
-
-static void put64(uint64_t gpa, uint64_t v)
-{
-    load(gpa, &v, 8);
-}
+#define CODE 0x1000ull   /* where guest_programs.h is assembled to run */
+#include "tests/unit/guest_programs.h"
+#include "tests/unit/interp_fixture.h"
+#include "tests/unit/run_suite.h"
 
 /* 64-bit mode with the first 2 MiB identity-mapped by one large page. */
 static void enter_long_mode(void)
 {
-    put64(0x10000, 0x11000 | PTE_P | PTE_RW);          /* PML4[0] -> PDPT */
-    put64(0x11000, 0x12000 | PTE_P | PTE_RW);          /* PDPT[0] -> PD */
-    put64(0x12000, 0x0 | PTE_P | PTE_RW | PTE_PS);     /* PD[0]: 2 MiB at 0 */
-    cpu->cr3 = 0x10000;
-    cpu->cr4 = CR4_PAE;
-    cpu->efer = EFER_LME | EFER_LMA;
-    cpu->cr0 = CR0_PE | CR0_PG | CR0_ET;
-    flat_seg(&cpu->seg[S_CS], 0xb, true);
-}
-
-static struct vm_exit run(uint64_t max)
-{
-    struct vm_exit e;
-    memset(&e, 0, sizeof(e));
-    ck_assert_int_eq(interp_run(cpu, &e, max), 0);
-    return e;
+    guest_map_low_2m(&mm, 0x10000);
+    guest_long_mode(cpu, 0x10000);
 }
 
 START_TEST(test_sum_loop)
@@ -294,20 +194,13 @@ START_TEST(test_long_mode)
 }
 END_TEST
 
-static double now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
-
 /* Speed: printed, not asserted (machines differ; sanitizers are slow). */
 START_TEST(test_speed)
 {
     load(CODE, prog_bench, sizeof(prog_bench));
-    double t0 = now();
+    double t0 = guest_seconds();
     struct vm_exit e = run(0);
-    double t1 = now();
+    double t1 = guest_seconds();
     ck_assert_uint_eq(e.reason, EXIT_HLT);
     ck_assert_uint_eq(cpu->gpr[R_RCX], 0);
     printf("interp speed: %.1f M guest instructions/s (%llu instructions in %.3f s)\n",
@@ -335,9 +228,5 @@ int main(void)
     tcase_add_test(tc, test_long_mode);
     tcase_add_test(tc, test_speed);
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? 1 : 0;
+    return run_suite(s);
 }

@@ -16,76 +16,14 @@
 #include <string.h>
 #include <time.h>
 
-#include "cpu/exec.h"
-#include "cpu/interp.h"
-#include "cpu/mmu.h"
-#include "mem/memmap.h"
-#include "mem/pagewalk.h"
-#include "mem/tlb.h"
-#include "tests/unit/test_interp_gen.h"
-
 #define CODE 0x1f00ull          /* the program crosses into the next page */
 #define DATA 0x10000ull         /* rSI points here, 256 bytes */
 #define STACK 0x9000ull
 #define PT_BASE 0x20000ull      /* page tables for 64-bit mode */
 
-static struct memmap mm;
-static struct x86_cpu *cpu;
-static struct interp_cache *cache;
-
-static void code_written(void *opaque, uint64_t gpa, uint64_t len)
-{
-    interp_invalidate_phys(opaque, gpa, len);
-}
-
-static void flat_seg(struct x86_segment *s, uint8_t type, bool l64)
-{
-    *s = (struct x86_segment){ .base = 0, .limit = 0xffffffff, .type = type, .s = 1,
-                               .present = 1, .db = l64 ? 0 : 1, .l = l64, .g = 1 };
-}
-
-static void setup(void)
-{
-    ck_assert_int_eq(memmap_init(&mm, 4 << 20), 0);
-    ck_assert_int_eq(memmap_add_ram(&mm, "ram", 0, 2 << 20), 0);
-    cpu = calloc(1, sizeof(*cpu));
-    ck_assert_ptr_nonnull(cpu);
-    cpu->env.mem = &mm;
-    cpu->env.tlb = tlb_create(&mm);
-    ck_assert_ptr_nonnull(cpu->env.tlb);
-    cache = interp_cache_create();
-    ck_assert_ptr_nonnull(cache);
-    memmap_set_code_hook(&mm, code_written, cache);
-    interp_attach(cpu, cache);
-
-    /* Flat 32-bit protected mode, CPL 0, no IDT. */
-    cpu->cr0 = CR0_PE | CR0_ET;
-    cpu->rflags = FL_FIXED1;
-    flat_seg(&cpu->seg[S_CS], 0xb, false);
-    for (int s = S_ES; s <= S_GS; s++)
-        if (s != S_CS)
-            flat_seg(&cpu->seg[s], 0x3, false);
-    cpu->rip = CODE;
-}
-
-static void teardown(void)
-{
-    interp_attach(cpu, NULL);
-    interp_cache_destroy(cache);
-    tlb_destroy(cpu->env.tlb);
-    free(cpu);
-    memmap_destroy(&mm);
-}
-
-static void load(uint64_t gpa, const void *p, size_t n)
-{
-    ck_assert_int_eq(memmap_write(&mm, gpa, p, n), 0);
-}
-
-static void put64(uint64_t gpa, uint64_t v)
-{
-    load(gpa, &v, 8);
-}
+#include "tests/unit/interp_fixture.h"
+#include "tests/unit/test_interp_gen.h"
+#include "tests/unit/run_suite.h"
 
 /* 64-bit mode: the first 2 MiB identity-mapped by 4 KiB pages (so one can
  * be remapped or made read-only: set_pte). */
@@ -96,25 +34,13 @@ static void enter_long_mode(void)
     put64(PT_BASE + 0x2000, (PT_BASE + 0x3000) | PTE_P | PTE_RW); /* PD[0] */
     for (uint64_t i = 0; i < 512; i++)
         put64(PT_BASE + 0x3000 + i * 8, (i << 12) | PTE_P | PTE_RW);
-    cpu->cr3 = PT_BASE;
-    cpu->cr4 = CR4_PAE;
-    cpu->efer = EFER_LME | EFER_LMA;
-    cpu->cr0 = CR0_PE | CR0_PG | CR0_ET;
-    flat_seg(&cpu->seg[S_CS], 0xb, true);
+    guest_long_mode(cpu, PT_BASE);
 }
 
 static void set_pte(uint64_t lin, uint64_t pte)
 {
     put64(PT_BASE + 0x3000 + (lin >> 12) * 8, pte);
     x86_tlb_flush(cpu, 1);
-}
-
-static struct vm_exit run(uint64_t max)
-{
-    struct vm_exit e;
-    memset(&e, 0, sizeof(e));
-    ck_assert_int_eq(interp_run(cpu, &e, max), 0);
-    return e;
 }
 
 /* --- three ways to run it --- */
@@ -247,6 +173,17 @@ static void *poke_later(void *arg)
     return NULL;
 }
 
+/* run(0) while another thread sets *flag after 50 ms. */
+static struct vm_exit run_poked(volatile int *flag)
+{
+    pthread_t t;
+    struct poke p = { flag, 50 };
+    ck_assert_int_eq(pthread_create(&t, NULL, poke_later, &p), 0);
+    struct vm_exit e = run(0);
+    pthread_join(t, NULL);
+    return e;
+}
+
 /* l: add eax, 1 / cmp eax, ebx / jne l — never leaves (ebx = eax). */
 static const uint8_t prog_forever[] = { 0x83, 0xc0, 0x01, 0x39, 0xd8, 0x75, 0xf9, 0xf4 };
 
@@ -255,11 +192,7 @@ START_TEST(test_stop_in_endless_loop)
     load(CODE, prog_forever, sizeof(prog_forever));
     cpu->gpr[R_RAX] = 0;
     cpu->gpr[R_RBX] = 0;
-    pthread_t t;
-    struct poke p = { &cpu->env.stop_request, 50 };
-    ck_assert_int_eq(pthread_create(&t, NULL, poke_later, &p), 0);
-    struct vm_exit e = run(0);
-    pthread_join(t, NULL);
+    struct vm_exit e = run_poked(&cpu->env.stop_request);
     ck_assert_uint_eq(e.reason, EXIT_GLASS_STOP);
     ck_assert_uint_gt(cpu->gpr[R_RAX], 1000);
     /* Stopped between blocks, each one round of the loop. */
@@ -284,11 +217,7 @@ START_TEST(test_interrupt_in_endless_loop)
     cpu->rflags |= FL_IF;
     cpu->env.intr_ack = ack_spurious;
     acks = 0;
-    pthread_t t;
-    struct poke p = { &cpu->env.intr_pending, 50 };
-    ck_assert_int_eq(pthread_create(&t, NULL, poke_later, &p), 0);
-    struct vm_exit e = run(0);
-    pthread_join(t, NULL);
+    struct vm_exit e = run_poked(&cpu->env.intr_pending);
     ck_assert_uint_eq(e.reason, EXIT_GLASS_STOP);
     ck_assert_int_eq(acks, 1);
 }
@@ -460,9 +389,5 @@ int main(void)
     tcase_add_test(tc, test_enter_checks_final_rsp);
     tcase_add_test(tc, test_stack_bounded);
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? 1 : 0;
+    return run_suite(s);
 }

@@ -8,6 +8,7 @@
 #include "devices/ioapic.h"
 #include "devices/lapic.h"
 #include "machine/vclock.h"
+#include "tests/unit/run_suite.h"
 
 static struct vclock clk;
 static struct apic_bus bus;
@@ -285,9 +286,5 @@ int main(void)
     tcase_add_test(tc, nmi_and_init_delivery_modes);
     tcase_add_test(tc, save_and_load_round_trip);
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return run_suite(s);
 }

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 
 #include "devices/iobus.h"
+#include "tests/unit/run_suite.h"
 
 struct fake_device {
     uint16_t last_port;
@@ -128,9 +129,5 @@ int main(void)
     tcase_add_test(tc, overlapping_and_bad_ranges_are_refused);
     tcase_add_test(tc, many_handlers_stay_sorted_for_lookup);
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return run_suite(s);
 }

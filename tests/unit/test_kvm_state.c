@@ -9,6 +9,7 @@
 
 #include "cpu/cpuid.h"
 #include "vmx/kvm.h"
+#include "tests/unit/run_suite.h"
 
 static void cpu_fill(struct x86_cpu *cpu)
 {
@@ -332,9 +333,5 @@ int main(void)
     tcase_add_test(tc, cpuid_entries_are_the_model);
     tcase_add_test(tc, stats_parse_reads_names_and_values);
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return run_suite(s);
 }

@@ -8,6 +8,7 @@
 #include "devices/ioapic.h"
 #include "devices/lapic.h"
 #include "machine/vclock.h"
+#include "tests/unit/run_suite.h"
 
 #define NCPU 4
 
@@ -823,9 +824,5 @@ static Suite *lapic_suite(void)
 
 int main(void)
 {
-    SRunner *sr = srunner_create(lapic_suite());
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return run_suite(lapic_suite());
 }

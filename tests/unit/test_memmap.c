@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "mem/memmap.h"
+#include "tests/unit/run_suite.h"
 
 static struct memmap mm;
 
@@ -263,9 +264,5 @@ int main(void)
     tcase_add_test(tc, test_dirty_log);
     tcase_add_test(tc, test_init_destroy_again);
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return run_suite(s);
 }

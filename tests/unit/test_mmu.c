@@ -13,6 +13,8 @@
 #include "mem/memmap.h"
 #include "mem/pagewalk.h"
 #include "mem/tlb.h"
+#include "tests/unit/descriptor_fixture.h"
+#include "tests/unit/run_suite.h"
 
 static struct memmap mm;
 static struct ept ept;
@@ -51,16 +53,8 @@ static const struct mmio_ops dev_ops = { dev_read, dev_write };
 #define PD 0x10000ull   /* 32-bit page directory */
 #define PT 0x11000ull   /* page table for linear 0x400000-0x7fffff */
 
-static void put32(uint64_t gpa, uint32_t v)
-{
-    memcpy(memmap_host_ptr(&mm, gpa, 4), &v, 4);
-}
-static uint32_t get32(uint64_t gpa)
-{
-    uint32_t v;
-    memcpy(&v, memmap_host_ptr(&mm, gpa, 4), 4);
-    return v;
-}
+static void put32(uint64_t gpa, uint32_t v) { guest_put(&mm, gpa, v, 4); }
+static uint32_t get32(uint64_t gpa) { return (uint32_t)guest_get(&mm, gpa, 4); }
 static uint8_t *host(uint64_t gpa)
 {
     return memmap_host_ptr(&mm, gpa, 1);
@@ -487,9 +481,5 @@ int main(void)
     tcase_add_test(tc, test_dirty_log);
     tcase_add_test(tc, test_fetch_and_ptr);
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return run_suite(s);
 }

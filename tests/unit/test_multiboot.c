@@ -13,6 +13,7 @@
 #include "machine/multiboot.h"
 #include "machine/options.h"
 #include "mem/memmap.h"
+#include "tests/unit/run_suite.h"
 
 #define RAM_SIZE (16ull << 20)
 #define TOP_RESERVED (128ull << 10)
@@ -615,9 +616,5 @@ int main(void)
     tcase_add_test(tc, missing_disk);
     tcase_add_test(tc, nothing_to_boot);
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? 1 : 0;
+    return run_suite(s);
 }

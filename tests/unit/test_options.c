@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "machine/options.h"
+#include "tests/unit/run_suite.h"
 
 static char err_text[4096];
 static char out_text[4096];
@@ -96,26 +97,27 @@ END_TEST
 
 START_TEST(memory_sizes)
 {
+    static const struct {
+        const char *opt, *arg;
+        uint64_t size;
+    } cases[] = {
+        { "-m", "64", 64ull << 20 },
+        { "-m", "256M", 256ull << 20 },
+        { "-m", "1G", 1ull << 30 },
+        { "-m", "3g", 3ull << 30 },
+        { "-m", "size=32", 32ull << 20 },
+        { "-m", "1.5G", 3ull << 29 },
+        { "-m", "4096K", 4ull << 20 },
+        { "-m", "2049K", (2ull << 20) + 8192 },     /* rounded up to 8 KiB, as QEMU does */
+        { "--m", "16", 16ull << 20 },
+    };
     struct options o;
-    ck_assert_int_eq(parse(&o, "-m", "64", NULL), 0);
-    ck_assert_uint_eq(o.ram_size, 64ull << 20);
-    ck_assert_int_eq(parse(&o, "-m", "256M", NULL), 0);
-    ck_assert_uint_eq(o.ram_size, 256ull << 20);
-    ck_assert_int_eq(parse(&o, "-m", "1G", NULL), 0);
-    ck_assert_uint_eq(o.ram_size, 1ull << 30);
-    ck_assert_int_eq(parse(&o, "-m", "3g", NULL), 0);
-    ck_assert_uint_eq(o.ram_size, 3ull << 30);
-    ck_assert_int_eq(parse(&o, "-m", "size=32", NULL), 0);
-    ck_assert_uint_eq(o.ram_size, 32ull << 20);
-    ck_assert_int_eq(parse(&o, "-m", "1.5G", NULL), 0);
-    ck_assert_uint_eq(o.ram_size, 3ull << 29);
-    ck_assert_int_eq(parse(&o, "-m", "4096K", NULL), 0);
-    ck_assert_uint_eq(o.ram_size, 4ull << 20);
-    /* Rounded up to 8 KiB, as QEMU does. */
-    ck_assert_int_eq(parse(&o, "-m", "2049K", NULL), 0);
-    ck_assert_uint_eq(o.ram_size, (2ull << 20) + 8192);
-    ck_assert_int_eq(parse(&o, "--m", "16", NULL), 0);
-    ck_assert_uint_eq(o.ram_size, 16ull << 20);
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        ck_assert_int_eq(parse(&o, cases[i].opt, cases[i].arg, NULL), 0);
+        ck_assert_msg(o.ram_size == cases[i].size, "%s %s: ram_size %llu, want %llu",
+                      cases[i].opt, cases[i].arg, (unsigned long long)o.ram_size,
+                      (unsigned long long)cases[i].size);
+    }
 }
 END_TEST
 
@@ -399,9 +401,5 @@ int main(void)
     tcase_add_test(tc, unknown_options);
     tcase_add_test(tc, full_qemu_line);
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? 1 : 0;
+    return run_suite(s);
 }

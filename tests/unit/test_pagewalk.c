@@ -9,6 +9,8 @@
 #include "cpu/x86_cpu.h"
 #include "mem/memmap.h"
 #include "mem/pagewalk.h"
+#include "tests/unit/descriptor_fixture.h"
+#include "tests/unit/run_suite.h"
 
 static struct memmap mm;
 
@@ -23,26 +25,10 @@ static void teardown(void)
     memmap_destroy(&mm);
 }
 
-static void put32(uint64_t gpa, uint32_t v)
-{
-    memcpy(memmap_host_ptr(&mm, gpa, 4), &v, 4);
-}
-static uint32_t get32(uint64_t gpa)
-{
-    uint32_t v;
-    memcpy(&v, memmap_host_ptr(&mm, gpa, 4), 4);
-    return v;
-}
-static void put64(uint64_t gpa, uint64_t v)
-{
-    memcpy(memmap_host_ptr(&mm, gpa, 8), &v, 8);
-}
-static uint64_t get64(uint64_t gpa)
-{
-    uint64_t v;
-    memcpy(&v, memmap_host_ptr(&mm, gpa, 8), 8);
-    return v;
-}
+static void put32(uint64_t gpa, uint32_t v) { guest_put(&mm, gpa, v, 4); }
+static uint32_t get32(uint64_t gpa) { return (uint32_t)guest_get(&mm, gpa, 4); }
+static void put64(uint64_t gpa, uint64_t v) { guest_put(&mm, gpa, v, 8); }
+static uint64_t get64(uint64_t gpa) { return guest_get(&mm, gpa, 8); }
 
 #define P   PTE_P
 #define RW  PTE_RW
@@ -397,9 +383,5 @@ int main(void)
     tcase_add_test(tc, test_explain);
     tcase_add_test(tc, test_tables_outside_ram);
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return run_suite(s);
 }

@@ -6,6 +6,7 @@
 
 #include "devices/iobus.h"
 #include "devices/pic8259.h"
+#include "tests/unit/run_suite.h"
 
 static struct pic pic;
 static struct iobus bus;
@@ -492,9 +493,5 @@ int main(void)
     tcase_add_test(tc, save_and_load_round_trip);
     tcase_add_test(tc, random_guest_writes_never_break_it);
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return run_suite(s);
 }

@@ -8,6 +8,7 @@
 #include "devices/pit8254.h"
 #include "devices/port61.h"
 #include "machine/vclock.h"
+#include "tests/unit/run_suite.h"
 
 static struct vclock clk;
 static struct pit pit;
@@ -562,9 +563,5 @@ int main(void)
     tcase_add_test(tc, save_and_load_round_trip_mid_count);
     tcase_add_test(tc, random_guest_writes_never_break_it);
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return run_suite(s);
 }

@@ -5,6 +5,7 @@
 
 #include "devices/iobus.h"
 #include "devices/port92.h"
+#include "tests/unit/run_suite.h"
 
 static struct port92 p;
 static int resets, a20_calls, a20_level;
@@ -101,9 +102,5 @@ int main(void)
     tcase_add_test(tc, on_the_bus_and_without_callbacks);
     tcase_add_test(tc, save_and_load_round_trip);
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return run_suite(s);
 }

@@ -6,6 +6,7 @@
 
 #include "devices/iobus.h"
 #include "devices/rtc_cmos.h"
+#include "tests/unit/run_suite.h"
 
 #define MS 1000000ull
 #define SEC 1000000000ull
@@ -457,9 +458,5 @@ int main(void)
     tcase_add_test(tc, any_value_to_any_register_in_any_order);
     tcase_add_test(tc, save_and_load_round_trip);
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return run_suite(s);
 }

@@ -12,6 +12,7 @@
 #include "cpu/x86_cpu.h"
 #include "mem/memmap.h"
 #include "tests/unit/descriptor_fixture.h"
+#include "tests/unit/run_suite.h"
 
 static struct memmap mm;
 static struct x86_cpu *cpu;
@@ -337,9 +338,5 @@ int main(void)
     tcase_add_test(tc, vm86_loads);
     tcase_add_test(tc, stack_helper_is_precise);
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? 1 : 0;
+    return run_suite(s);
 }

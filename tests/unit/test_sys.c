@@ -17,6 +17,7 @@
 #include "machine/vm_exit.h"
 #include "mem/memmap.h"
 #include "tests/unit/descriptor_fixture.h"
+#include "tests/unit/run_suite.h"
 
 static struct memmap mm;
 static struct x86_cpu *cpu;
@@ -916,9 +917,5 @@ int main(void)
     tcase_add_test(tc, rep_ins_writes_memory);
     tcase_add_test(tc, fpu_faults);
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? 1 : 0;
+    return run_suite(s);
 }

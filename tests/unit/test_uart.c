@@ -5,6 +5,7 @@
 
 #include "devices/iobus.h"
 #include "devices/uart16550.h"
+#include "tests/unit/run_suite.h"
 
 /* A host side: records what is transmitted, offers queued input. */
 struct fake_line {
@@ -295,9 +296,5 @@ int main(void)
     tcase_add_test(tc, ports_on_the_bus_including_word_access);
     tcase_add_test(tc, save_and_load_round_trip);
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return run_suite(s);
 }

@@ -3,6 +3,7 @@
 #include <stdlib.h>
 
 #include "machine/vclock.h"
+#include "tests/unit/run_suite.h"
 
 struct log { int fired[8]; int n; struct vclock *c; struct vtimer *rearm; uint64_t period; };
 struct probe { struct log *log; int id; };
@@ -77,9 +78,5 @@ int main(void)
     tcase_add_test(tc, periodic_timer_rearms_itself);
     tcase_add_test(tc, real_clock_moves_forward);
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return run_suite(s);
 }

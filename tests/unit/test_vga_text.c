@@ -7,6 +7,7 @@
 #include "devices/iobus.h"
 #include "devices/vga_text.h"
 #include "mem/memmap.h"
+#include "tests/unit/run_suite.h"
 
 static struct vga_text v;
 static struct memmap mm;
@@ -253,9 +254,5 @@ int main(void)
     tcase_add_test(tc, ports_on_the_bus_and_any_value_anywhere);
     tcase_add_test(tc, save_and_load_round_trip);
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return run_suite(s);
 }

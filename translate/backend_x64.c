@@ -1,12 +1,13 @@
 /* The x86-64 backend: IR (translate/ir.h) -> host code in the code cache.
  *
  * Host registers while translated code runs:
- *   rbx  struct x86_cpu *        rbp  struct bt_vcpu *
+ *   rbx  struct x86_cpu *
+ *   rbp  cpu->insn_count, live: written back on the way out (the exit
+ *        stubs) and before every call to C
  *   r12-r15  the IR's virtual registers v0-v3 (callee-saved: they survive
  *            the helper calls of slow paths)
- *   rsi rdi r8-r11  the block's register cache: guest registers (and, in
- *            a block that loops to itself, insn_count) kept in host
- *            registers from the prologue to the block's exits
+ *   rsi rdi r8-r11  the block's register cache: guest registers kept in
+ *            host registers from the prologue to the block's exits
  *   rax rcx rdx  scratch
  * rsp is 16-byte aligned inside a block, so helpers are called directly.
  *
@@ -28,10 +29,9 @@
 #include "translate/x64_emit.h"
 
 #define CPU X_RBX
-#define BTV X_RBP
+#define ICOUNT X_RBP
 #define HV(v) (X_R12 + (v))
 #define OFF(f) ((int32_t)offsetof(struct x86_cpu, f))
-#define BOFF(f) ((int32_t)offsetof(struct bt_vcpu, f))
 #define MAX_STUBS 640
 #define TLB_ENTRY_SHIFT 6
 _Static_assert(sizeof(struct tlb_entry) == 1u << TLB_ENTRY_SHIFT, "TLB entries are 64 bytes");
@@ -56,8 +56,7 @@ enum stub_kind { ST_LOAD, ST_STORE, ST_CANON, ST_SMC, ST_GOTO, ST_LOOP };
  * along the way.  Host registers are caller-saved, so after a call they
  * are reloaded from the struct, which the flush made the truth. */
 #define NCACHE 6
-#define SLOT_IC 16      /* cpu->insn_count: cached in a block that loops to itself */
-#define NSLOTS 17
+#define NSLOTS 16
 static const int cache_host[NCACHE] = { X_RSI, X_RDI, X_R8, X_R9, X_R10, X_R11 };
 
 struct stub {
@@ -219,7 +218,24 @@ static void call_helper(struct be *e, const void *fn)
 
 static int32_t slot_off(int s)
 {
-    return s == SLOT_IC ? OFF(insn_count) : OFF(gpr) + 8 * s;
+    return OFF(gpr) + 8 * s;
+}
+
+/* rax = the address of a field of the vCPU's translator state (the code
+ * cache is the vCPU's own, so its address is a constant here). */
+#define BT_FIELD(e, f) x64_mov_ri(&(e)->x, X_RAX, (uint64_t)(uintptr_t)&(e)->bt->f)
+
+/* cmp byte [bt->invalidated], 0 */
+static void test_invalidated(struct be *e)
+{
+    BT_FIELD(e, invalidated);
+    x64_alu_mi(&e->x, XA_CMP, 1, xm(X_RAX, 0), 0);
+}
+
+/* The struct's insn_count from rbp, for C that may read it (MMIO, a fault). */
+static void sync_icount(struct be *e)
+{
+    x64_store(&e->x, 8, ICOUNT, xm(CPU, OFF(insn_count)));
 }
 
 /* The guest register a state offset falls in, or -1; *sub = the byte in it. */
@@ -271,8 +287,8 @@ static void plan_cache(struct be *e, const struct ir_block *ir)
             break;
         }
     }
-    int n = 0, room = e->self_loop ? NCACHE - 1 : NCACHE;
-    while (n < room) {
+    int n = 0;
+    while (n < NCACHE) {
         int best = -1;
         for (int r = 0; r < 16; r++)
             if (uses[r] && !(bad & 1u << r) && (best < 0 || uses[r] > uses[best]))
@@ -282,11 +298,6 @@ static void plan_cache(struct be *e, const struct ir_block *ir)
         uses[best] = 0;
         e->host_of[best] = (int8_t)cache_host[n++];
         e->cached |= 1u << best;
-    }
-    if (e->self_loop) {
-        e->host_of[SLOT_IC] = (int8_t)cache_host[n];
-        e->cached |= 1u << SLOT_IC;
-        written |= 1u << SLOT_IC;
     }
     e->written = written & e->cached;
 }
@@ -311,6 +322,7 @@ static void cache_reload(struct be *e)
 static void call_synced(struct be *e, const void *fn)
 {
     cache_flush(e);
+    sync_icount(e);
     x64_mov_rr(&e->x, X_RDI, CPU);
     call_helper(e, fn);
     cache_reload(e);
@@ -636,6 +648,7 @@ static void emit_foldcf(struct be *e, const struct ir_op *o)
 static void cond_helper(struct be *e, int cc)
 {
     cache_flush(e);
+    sync_icount(e);
     x64_mov_rr(&e->x, X_RDI, CPU);
     x64_mov_ri(&e->x, X_RSI, (uint64_t)cc);
     call_helper(e, (const void *)bt_helper_cond);
@@ -724,6 +737,7 @@ static void emit_insn(struct be *e, const struct ir_op *o)
     const struct x86_insn *in = &e->b->insn[o->gi];
 
     cache_flush(e);
+    sync_icount(e);
     set_rip(e, rip_of(e, o));
     x64_mov_rr(x, X_RDI, CPU);
     x64_mov_ri(x, X_RSI, (uint64_t)(uintptr_t)in);
@@ -737,7 +751,7 @@ static void emit_insn(struct be *e, const struct ir_op *o)
     x64_mov_ri(x, X_RAX, next_of(e, o));
     x64_alu_rm(x, XA_CMP, 8, X_RAX, xm(CPU, OFF(rip)));
     x64_jcc(x, CC_NE, e->bt->exit0);
-    x64_alu_mi(x, XA_CMP, 1, xm(BTV, BOFF(invalidated)), 0);
+    test_invalidated(e);
     x64_jcc(x, CC_NE, e->bt->exit0);
     cache_reload(e);
 }
@@ -791,7 +805,7 @@ static void emit_op(struct be *e, const struct ir_op *o)
         break;
     case IR_CHECK_SMC:
         stub_regs(e, o);
-        x64_alu_mi(x, XA_CMP, 1, xm(BTV, BOFF(invalidated)), 0);
+        test_invalidated(e);
         add_stub(e, ST_SMC, x64_jcc(x, CC_NE, x64_here(x)), o);
         e->hf_lf = LF_NONE;
         break;
@@ -831,6 +845,7 @@ static void emit_stub(struct be *e, const struct stub *s)
     case ST_LOAD:
     case ST_STORE:
         cache_flush(e);             /* a fault, MMIO: the struct is the truth */
+        sync_icount(e);
         set_rip(e, rip_of(e, o));   /* a fault names this instruction */
         /* a and b may be in cache registers: before rsi and rdi change */
         if (s->kind == ST_STORE)
@@ -846,7 +861,7 @@ static void emit_stub(struct be *e, const struct stub *s)
         }
         cache_reload(e);
         if (s->smc) {
-            x64_alu_mi(x, XA_CMP, 1, xm(BTV, BOFF(invalidated)), 0);
+            test_invalidated(e);
             x64_jcc(x, CC_E, x->run + s->resume);
             cache_flush(e);
             set_rip(e, s->smc_rip);
@@ -860,6 +875,7 @@ static void emit_stub(struct be *e, const struct stub *s)
          * raises #GP(0) / #DE. */
         const struct x86_insn *in = &e->b->insn[o->gi];
         cache_flush(e);
+        sync_icount(e);
         set_rip(e, rip_of(e, o));
         x64_mov_rr(x, X_RDI, CPU);
         x64_mov_ri(x, X_RSI, (uint64_t)(uintptr_t)in);
@@ -881,19 +897,19 @@ static void emit_stub(struct be *e, const struct stub *s)
         x64_jmp(x, e->bt->jc_lookup);
         break;
     case ST_LOOP: {
-        /* The prologue's checks with insn_count in its host register;
-         * leaving, the block's start is where the guest is. */
-        int ic = e->host_of[SLOT_IC];
+        /* The prologue's checks; leaving, the block's start is where the
+         * guest is. */
         size_t leave[4];
         x64_alu_mi(x, XA_CMP, 8, xm(CPU, OFF(env.intr_pending)), 0);  /* + stop_request */
         leave[0] = x64_jcc(x, CC_NE, x64_here(x));
         x64_alu_mi(x, XA_CMP, 1, xm(CPU, OFF(nmi_pending)), 0);
         leave[1] = x64_jcc(x, CC_NE, x64_here(x));
-        x64_alu_mi(x, XA_CMP, 1, xm(BTV, BOFF(invalidated)), 0);
+        test_invalidated(e);
         leave[2] = x64_jcc(x, CC_NE, x64_here(x));
-        x64_alu_rm(x, XA_CMP, 8, ic, xm(BTV, BOFF(end_count)));
+        BT_FIELD(e, end_count);
+        x64_alu_rm(x, XA_CMP, 8, ICOUNT, xm(X_RAX, 0));
         leave[3] = x64_jcc(x, CC_AE, x64_here(x));
-        x64_alu_ri(x, XA_ADD, 8, ic, e->b->n);
+        x64_alu_ri(x, XA_ADD, 8, ICOUNT, e->b->n);
         if (profiling) {
             x64_mov_ri(x, X_RCX, (uint64_t)(uintptr_t)&e->b->execs);
             x64_alu_mi(x, XA_ADD, 8, xm(X_RCX, 0), 1);
@@ -921,12 +937,10 @@ static void emit_prologue(struct be *e)
     x64_alu_mi(x, XA_CMP, 1, xm(CPU, OFF(nmi_pending)), 0);
     e->bounce_branch[2] = x64_jcc(x, CC_NE, x64_here(x));
     e->b->checked_off = x->pos;     /* the dispatcher enters here */
-    x64_load(x, 8, X_RAX, xm(CPU, OFF(insn_count)));
-    x64_alu_rm(x, XA_CMP, 8, X_RAX, xm(BTV, BOFF(end_count)));
+    BT_FIELD(e, end_count);
+    x64_alu_rm(x, XA_CMP, 8, ICOUNT, xm(X_RAX, 0));
     e->bounce_branch[1] = x64_jcc(x, CC_AE, x64_here(x));
-    x64_alu_ri(x, XA_ADD, 8, X_RAX, e->b->n);
-    if (e->host_of[SLOT_IC] == X_NONE)
-        x64_store(x, 8, X_RAX, xm(CPU, OFF(insn_count)));
+    x64_alu_ri(x, XA_ADD, 8, ICOUNT, e->b->n);
     if (profiling) {    /* b->execs++, for `info tbstats`' hottest blocks */
         x64_mov_ri(x, X_RCX, (uint64_t)(uintptr_t)&e->b->execs);
         x64_alu_mi(x, XA_ADD, 8, xm(X_RCX, 0), 1);
@@ -934,8 +948,6 @@ static void emit_prologue(struct be *e)
     for (int s = 0; s < 16; s++)
         if (e->cached & 1u << s)
             x64_load(x, 8, e->host_of[s], xm(CPU, slot_off(s)));
-    if (e->host_of[SLOT_IC] != X_NONE)
-        x64_mov_rr(x, e->host_of[SLOT_IC], X_RAX);
     e->loop_head = x->pos;
 }
 
@@ -1020,12 +1032,13 @@ void bt_backend_stubs(struct bt_vcpu *bt)
         x64_push(&x, saved[i]);
     x64_alu_ri(&x, XA_SUB, 8, X_RSP, 8);        /* 16-byte aligned inside */
     x64_mov_rr(&x, CPU, X_RDI);
-    x64_mov_rr(&x, BTV, X_RSI);
+    x64_load(&x, 8, ICOUNT, xm(CPU, OFF(insn_count)));
     x64_jmp_r(&x, X_RDX);
 
     bt->exit0 = x64_here(&x);
     x64_alu_rr(&x, XA_XOR, 4, X_RAX, X_RAX);
     bt->epilogue = x64_here(&x);
+    x64_store(&x, 8, ICOUNT, xm(CPU, OFF(insn_count)));
     x64_alu_ri(&x, XA_ADD, 8, X_RSP, 8);
     for (int i = 5; i >= 0; i--)
         x64_pop(&x, saved[i]);
@@ -1038,9 +1051,10 @@ void bt_backend_stubs(struct bt_vcpu *bt)
     x64_alu_rr(&x, XA_XOR, 8, X_RCX, X_RAX);
     x64_alu_ri(&x, XA_AND, 4, X_RCX, BT_JC_SIZE - 1);
     x64_shift_i(&x, 4, 4, X_RCX, 4);
-    x64_alu_rm(&x, XA_CMP, 8, X_RAX, (struct x64_mem){ BTV, X_RCX, 1, BOFF(jc) });
+    x64_mov_ri(&x, X_RDX, (uint64_t)(uintptr_t)&bt->jc[0]);
+    x64_alu_rm(&x, XA_CMP, 8, X_RAX, (struct x64_mem){ X_RDX, X_RCX, 1, 0 });
     x64_jcc(&x, CC_NE, bt->exit0);
-    x64_jmp_m(&x, (struct x64_mem){ BTV, X_RCX, 1, BOFF(jc) + 8 });
+    x64_jmp_m(&x, (struct x64_mem){ X_RDX, X_RCX, 1, 8 });
 
     c->used = c->stubs_end = (x.pos + 63) & ~(size_t)63;
 }

@@ -1,6 +1,7 @@
 /* Translated blocks: lookup by (host pointer of the code, RIP, mode) as the
  * interpreter's cache does, building on a miss (decode -> frontend ->
- * backend); a second index by guest-physical page for invalidation; and
+ * backend); a second index by guest-physical page for invalidation (both
+ * cpu/block_index.h, shared with the interpreter's cache); and
  * the flush that empties the code cache when it fills. */
 #include <stdlib.h>
 #include <string.h>
@@ -12,19 +13,6 @@
 #include "translate/bt_internal.h"
 
 #define BT_CODE_MARGIN (256u * 1024u)   /* room one block can need, at most */
-
-static unsigned host_hash(const uint8_t *host, uint64_t rip)
-{
-    uintptr_t h = (uintptr_t)host ^ (uintptr_t)(rip << 7);
-    h ^= h >> BT_HASH_BITS;
-    return (unsigned)(h & ((1u << BT_HASH_BITS) - 1));
-}
-
-static unsigned page_hash(uint64_t gpa)
-{
-    uint64_t p = gpa / BT_PAGE;
-    return (unsigned)((p ^ (p >> BT_PAGE_HASH_BITS)) & ((1u << BT_PAGE_HASH_BITS) - 1));
-}
 
 void bt_jc_clear(struct bt_vcpu *bt)
 {
@@ -41,48 +29,27 @@ void bt_cache_flush(struct bt_vcpu *bt)
         b = next;
     }
     bt->all = NULL;
-    memset(bt->hash, 0, sizeof(bt->hash));
-    memset(bt->page_hash, 0, sizeof(bt->page_hash));
+    block_index_clear(&bt->index);
     bt->code.used = bt->code.stubs_end;
     bt->gen++;
     bt->stats.flushes++;
     bt_jc_clear(bt);
 }
 
-static void unlink_hash(struct bt_vcpu *bt, struct bt_block *b)
+/* A block the index dropped (invalidated): chained jumps into it bounce. */
+static void unlink_entry(struct block_key *k, void *bt)
 {
-    struct bt_block **pp = &bt->hash[host_hash(b->host, b->rip)];
-    while (*pp) {
-        if (*pp == b) {
-            *pp = b->hash_next;
-            return;
-        }
-        pp = &(*pp)->hash_next;
-    }
+    bt_backend_unlink_entry(bt, block_of(k, struct bt_block));
 }
 
 void bt_cache_invalidate(struct bt_vcpu *bt, uint64_t gpa, uint64_t len)
 {
-    if (!bt || len == 0)
+    if (!bt)
         return;
-    uint64_t end = gpa + len;
-    for (uint64_t page = gpa & ~(uint64_t)(BT_PAGE - 1); page < end; page += BT_PAGE) {
-        struct bt_block **pp = &bt->page_hash[page_hash(page)];
-        while (*pp) {
-            struct bt_block *b = *pp;
-            if (b->gpa < end && b->gpa + b->bytes > gpa) {
-                b->valid = 0;
-                bt_backend_unlink_entry(bt, b);  /* chained jumps into it bounce */
-                unlink_hash(bt, b);
-                *pp = b->page_next;
-                bt->invalidated = 1;
-                bt->stats.invalidations++;
-            } else {
-                pp = &b->page_next;
-            }
-        }
-        if (page + BT_PAGE < page)
-            break;
+    size_t n = block_index_invalidate(&bt->index, gpa, len, unlink_entry, bt);
+    if (n) {
+        bt->invalidated = 1;
+        bt->stats.invalidations += n;
     }
 }
 
@@ -171,7 +138,7 @@ static struct bt_block *build(struct bt_vcpu *bt, const uint8_t *host, uint64_t 
     memcpy(b->insn_rip, rips, (size_t)n * sizeof(*rips));
     b->host = host;
     b->rip = cpu->rip;
-    b->mode = mode;
+    b->mode = (uint16_t)mode;
     b->gpa = gpa;
     b->n = (uint16_t)n;
     b->bytes = (uint16_t)bytes;
@@ -190,12 +157,7 @@ static struct bt_block *build(struct bt_vcpu *bt, const uint8_t *host, uint64_t 
     bt_perfmap_note(b);
     b->all_next = bt->all;
     bt->all = b;
-    unsigned h = host_hash(host, b->rip);
-    b->hash_next = bt->hash[h];
-    bt->hash[h] = b;
-    unsigned p = page_hash(gpa);
-    b->page_next = bt->page_hash[p];
-    bt->page_hash[p] = b;
+    block_index_insert(&bt->index, &b->key);
     if (cpu->env.mem && !memmap_is_code(cpu->env.mem, gpa))
         memmap_mark_code(cpu->env.mem, gpa);
     bt->stats.blocks++;
@@ -207,9 +169,8 @@ static struct bt_block *build(struct bt_vcpu *bt, const uint8_t *host, uint64_t 
 struct bt_block *bt_block_get(struct bt_vcpu *bt, const uint8_t *host, uint64_t lin,
                               unsigned mode)
 {
-    uint64_t rip = bt->cpu->rip;
-    for (struct bt_block *b = bt->hash[host_hash(host, rip)]; b; b = b->hash_next)
-        if (b->host == host && b->rip == rip && b->mode == mode)
-            return b;
+    struct block_key *k = block_index_find(&bt->index, host, bt->cpu->rip, mode);
+    if (k)
+        return block_of(k, struct bt_block);
     return build(bt, host, lin, mode);
 }

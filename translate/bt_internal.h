@@ -18,6 +18,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "cpu/block_index.h"
 #include "cpu/decode.h"
 #include "cpu/interp.h"
 #include "cpu/x86_cpu.h"
@@ -30,7 +31,9 @@
 #define BT_MODE_USER 0x100  /* CPL 3: the user half of the soft TLB */
 
 #define BT_MAX_INSNS 64
-#define BT_PAGE 4096u
+#define BT_PAGE BLOCK_INDEX_PAGE   /* a block never crosses one (the index relies on it) */
+/* The mode is a uint16_t in the block key. */
+_Static_assert((BT_MODE_BITS | BT_MODE_FLAT | BT_MODE_USER) <= 0xffff, "BT_MODE_* fit the key");
 
 struct bt_block;
 
@@ -44,16 +47,13 @@ struct bt_link {
 };
 
 struct bt_block {
-    const uint8_t *host;    /* key: host pointer of the first code byte */
-    uint64_t rip;           /* key: RIP of the first instruction */
-    unsigned mode;          /* key: BT_MODE_* */
-    uint64_t gpa;           /* guest-physical address of the first byte */
+    /* host, rip, mode (BT_MODE_*): the key; gpa, bytes, valid, the links
+     * (cpu/block_index.h). */
+    BLOCK_KEY_HEADER;
     uint16_t n;             /* guest instructions */
-    uint16_t bytes;         /* guest code bytes */
-    uint8_t valid;
     uint8_t native;         /* instructions translated natively (stats) */
     uint64_t execs;         /* entries into the block (counted in its prologue) */
-    struct bt_block *hash_next, *page_next, *all_next;
+    struct bt_block *all_next;
     uintptr_t entry;        /* where the host code starts (RX address) */
     uintptr_t entry_checked;/* past the pending-event check: the dispatcher,
                                which has looked already, enters here */
@@ -94,8 +94,9 @@ struct bt_stats {
     uint64_t interp_insns, dispatches, links;
 };
 
-/* One vCPU's translator state.  Generated code holds a pointer to it in
- * rbp and reads the first fields (keep them first, offsets small). */
+/* One vCPU's translator state.  Generated code reaches end_count,
+ * invalidated and jc at their absolute addresses (each vCPU has its own
+ * code cache). */
 struct bt_vcpu {
     uint64_t end_count;     /* the run's budget: no block starts past it */
     uint8_t invalidated;    /* a block was invalidated during this entry */
@@ -104,8 +105,7 @@ struct bt_vcpu {
     struct x86_cpu *cpu;
     struct bt_code code;
     uint64_t gen;           /* incremented by every flush */
-    struct bt_block *hash[1u << BT_HASH_BITS];
-    struct bt_block *page_hash[1u << BT_PAGE_HASH_BITS];
+    struct block_index index; /* the blocks by key and by guest page */
     struct bt_block *all;   /* every block, for the flush */
     /* Global stubs in the code cache. */
     uintptr_t enter;        /* uintptr_t enter(cpu, bt, code) */

@@ -20,6 +20,7 @@
 
 #include "cpu/exception.h"
 #include "cpu/mmu.h"
+#include "cpu/run_checks.h"
 #include "mem/tlb.h"
 #include "translate/bt.h"
 #include "translate/bt_internal.h"
@@ -38,7 +39,14 @@ struct bt_vcpu *bt_vcpu_create(struct x86_cpu *cpu)
     }
     bt->cpu = cpu;
     bt->code.fd = -1;
+    if (block_index_init(&bt->index, BT_HASH_BITS, BT_PAGE_HASH_BITS) < 0) {
+        fprintf(stderr, "glass: bt: out of memory\n");
+        block_index_destroy(&bt->index);
+        free(bt);
+        return NULL;
+    }
     if (bt_code_init(&bt->code, BT_CODE_SIZE) < 0) {
+        block_index_destroy(&bt->index);
         free(bt);
         return NULL;
     }
@@ -46,6 +54,7 @@ struct bt_vcpu *bt_vcpu_create(struct x86_cpu *cpu)
     if (!bt->icache) {
         fprintf(stderr, "glass: bt: out of memory for the interpreter cache\n");
         bt_code_destroy(&bt->code);
+        block_index_destroy(&bt->index);
         free(bt);
         return NULL;
     }
@@ -60,6 +69,7 @@ void bt_vcpu_destroy(struct bt_vcpu *bt)
         return;
     bt_cache_flush(bt);
     bt_code_destroy(&bt->code);
+    block_index_destroy(&bt->index);
     interp_cache_destroy(bt->icache);
     free(bt);
 }
@@ -96,15 +106,7 @@ void bt_get_info(const struct bt_vcpu *bt, struct bt_info *info)
     };
 }
 
-/* --- the world between blocks --- */
-
-static int stop(struct x86_cpu *cpu, struct vm_exit *exit, uint32_t reason)
-{
-    exit->reason = reason;
-    exit->rip = cpu->rip;
-    return 0;
-}
-
+/* --- the world between blocks (stop, interrupts, HLT, budget: cpu/run_checks.h) --- */
 
 /* The block mode of the CPU now, or 0 when bt does not run it natively
  * (16-bit code, segments that are not flat). */
@@ -185,19 +187,8 @@ static int run_loop(struct bt_vcpu *bt, struct vm_exit *exit, uint64_t end_count
     uint64_t link_gen = 0;
 
     for (;;) {
-        if (cpu->shutdown)
-            return stop(cpu, exit, EXIT_TRIPLE_FAULT);
-        if (cpu->env.stop_request)
-            return stop(cpu, exit, EXIT_GLASS_STOP);
-        if (cpu->env.intr_pending || cpu->nmi_pending) {
-            x86_take_interrupts(cpu);
-            if (cpu->shutdown)
-                return stop(cpu, exit, EXIT_TRIPLE_FAULT);
-        }
-        if (cpu->halted)
-            return stop(cpu, exit, EXIT_HLT);
-        if (cpu->insn_count >= end_count)
-            return stop(cpu, exit, EXIT_GLASS_STOP);
+        if (run_must_stop(cpu, exit, end_count))
+            return 0;
 
         uint64_t left = end_count - cpu->insn_count;
         if (bt->debugging) {    /* the interpreter does breakpoints and steps */

@@ -5,6 +5,8 @@
 #ifndef GLASS_DEBUGGER_BOARD_VIEW_H
 #define GLASS_DEBUGGER_BOARD_VIEW_H
 
+#include <stdbool.h>
+
 struct machine;
 struct pic;
 struct pit;
@@ -19,5 +21,7 @@ struct lapic *dbg_board_lapic(struct machine *m, int vcpu);
 struct ioapic *dbg_board_ioapic(struct machine *m);
 struct ide *dbg_board_ide(struct machine *m);
 struct rtc *dbg_board_rtc(struct machine *m);
+/* vCPU `vcpu` is an AP that has not been started (waits for INIT/SIPI). */
+bool dbg_board_vcpu_waits_sipi(struct machine *m, int vcpu);
 
 #endif

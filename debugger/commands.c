@@ -66,6 +66,15 @@ const struct dbg_command dbg_commands[] = {
       "Load the symbols of an ELF file (32 or 64-bit), moved by OFFSET.  The -kernel ELF's\n"
       "symbols are loaded at start.", cmd_symbol_file },
     { "accel", NULL, "accel [NAME]", "Show or switch the accelerator.", cmd_accel },
+    { "cpu", NULL, "cpu [N]",
+      "List the vCPUs, or make vCPU N the current one.  The list: index, APIC id,\n"
+      "state (running, halted, waiting for SIPI), mode and CS:RIP; * marks the current\n"
+      "vCPU.  The current vCPU is the one regs, sregs, x/i, disas, info pagewalk, info\n"
+      "lapic and set show or change (memory goes through its page tables), and the one\n"
+      "stepi, next, finish and until step, while the others run in slices.  The\n"
+      "breakpoint table is shared, but linear, physical and mode breakpoints and read\n"
+      "watchpoints are checked on the current vCPU only; exit, port and vector\n"
+      "breakpoints fire on any vCPU, which then becomes current.", cmd_cpu },
     { "set", NULL, "set step-irq on|off | set REG = VALUE | set var $REG = VALUE",
       "step-irq on lets external interrupts in while single-stepping (off, the default,\n"
       "holds them back).  REG = VALUE writes a register.", cmd_set },
@@ -74,6 +83,13 @@ const struct dbg_command dbg_commands[] = {
     { "quit", "q", "quit", "Leave the debugger and glass.", cmd_quit },
     { NULL, NULL, NULL, NULL, NULL },
 };
+
+static const struct dbg_command *find(const struct dbg_command *table, const char *name);
+
+const struct dbg_command *dbg_find_command(const char *name)
+{
+    return find(dbg_commands, name);
+}
 
 static const struct dbg_command *find(const struct dbg_command *table, const char *name)
 {
@@ -107,20 +123,61 @@ DBG_CMD(cmd_info)
     return c->run(s, argc - 1, argv + 1, suffix);
 }
 
+#define HELP_INDENT 15
+#define HELP_WIDTH 79
+
+/* A command's summary: the first sentence of its help, which may run over
+ * several lines of the text (up to a '.' before a space, a newline or the
+ * end; the whole text if it has no such '.'). */
+static size_t summary_len(const char *help)
+{
+    for (const char *p = help; *p; p++)
+        if (*p == '.' && (p[1] == ' ' || p[1] == '\n' || !p[1]))
+            return (size_t)(p - help) + 1;
+    return strlen(help);
+}
+
+static bool is_space(char c)
+{
+    return c == ' ' || c == '\n';
+}
+
+/* text[0..len) word-wrapped to HELP_WIDTH columns, every line indented. */
+static void print_wrapped(FILE *out, const char *text, size_t len, int indent)
+{
+    size_t i = 0;
+    while (i < len) {
+        int col = indent;
+        fprintf(out, "%*s", indent, "");
+        bool first = true;
+        for (;;) {
+            while (i < len && is_space(text[i]))
+                i++;
+            size_t w = i;
+            while (w < len && !is_space(text[w]))
+                w++;
+            if (i >= len || (!first && col + 1 + (int)(w - i) > HELP_WIDTH))
+                break;
+            fprintf(out, "%s%.*s", first ? "" : " ", (int)(w - i), text + i);
+            col += (first ? 0 : 1) + (int)(w - i);
+            first = false;
+            i = w;
+        }
+        fprintf(out, "\n");
+    }
+}
+
 DBG_CMD(cmd_help)
 {
     (void)suffix;
     if (argc < 2) {
         fprintf(s->out, "Commands (`help COMMAND` for details):\n");
         for (const struct dbg_command *c = dbg_commands; c->name; c++) {
-            char first[80];
-            snprintf(first, sizeof(first), "%s", c->help);
-            char *nl = strchr(first, '\n');
-            if (nl)
-                *nl = 0;
-            fprintf(s->out, "  %-12s %s%s%s\n", c->name, c->alias ? "(" : "",
-                    c->alias ? c->alias : "", c->alias ? ") " : "");
-            fprintf(s->out, "               %s\n", first);
+            if (c->alias)
+                fprintf(s->out, "  %-12s (%s)\n", c->name, c->alias);
+            else
+                fprintf(s->out, "  %s\n", c->name);
+            print_wrapped(s->out, c->help, summary_len(c->help), HELP_INDENT);
         }
         fprintf(s->out, "info subcommands:");
         for (const struct dbg_command *c = dbg_info_commands; c->name; c++)
@@ -212,7 +269,7 @@ void dbg_session_init(struct dbg_session *s, struct machine *m, const struct opt
     if (opt && opt->kernel) {
         char err[256];
         long n = symtab_load_elf(&s->syms, opt->kernel, 0, err, sizeof(err));
-        if (n > 0)
+        if (n > 0 && out)
             fprintf(out, "Reading symbols from %s: %ld symbols\n", opt->kernel, n);
     }
 }
@@ -302,10 +359,16 @@ void dbg_report_stop(struct dbg_session *s, const struct dbg_stop *why)
         s->ended = true;
         s->exit_status = why->exit_status;
         return;
-    case STOP_HALTED:
-        fprintf(s->out, "vCPU %d halted (HLT with %s); nothing can wake it in the debugger yet\n",
-                why->vcpu, (x86_get_rflags(dbg_cpu(&s->d)) & FL_IF) ? "IF=1" : "IF=0");
+    case STOP_HALTED: {
+        struct x86_cpu *cpu = dbg_vcpu_cpu(&s->d, why->vcpu);
+        if (cpu && (x86_get_rflags(cpu) & FL_IF))   /* a step with interrupts held back */
+            fprintf(s->out, "vCPU %d halted (HLT with IF=1): the interrupt that wakes it is held "
+                    "back while stepping (`set step-irq on`, or `continue`)\n", why->vcpu);
+        else
+            fprintf(s->out, "vCPU %d halted (HLT with IF=0); nothing can wake it in the debugger "
+                    "yet\n", why->vcpu);
         break;
+    }
     case STOP_ERROR:
         fprintf(s->out, "Accelerator error: %s (exit %s)\n",
                 why->exit.reason == EXIT_GLASS_INTERNAL_ERROR && why->exit.error.message
@@ -314,6 +377,10 @@ void dbg_report_stop(struct dbg_session *s, const struct dbg_stop *why)
         s->ended = true;
         s->exit_status = 1;
         return;
+    }
+    if (s->d.cur_vcpu != s->shown_vcpu) {  /* stopped by another vCPU (all-stop) */
+        fprintf(s->out, "[Switching to vCPU %d]\n", s->d.cur_vcpu);
+        s->shown_vcpu = s->d.cur_vcpu;
     }
     dbg_print_location(s);
 }

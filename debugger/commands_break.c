@@ -178,6 +178,12 @@ DBG_CMD(cmd_delete)
         char *one[2] = { argv[0], argv[i] };
         if (id_arg(s, 2, one, &id) < 0)
             return -1;
+        const struct dbg_breakpoint *b = dbg_break_find(&s->d, id);
+        const struct dbg_watchpoint *w = dbg_watch_find(&s->d, id);
+        if ((b && b->from_gdb) || (w && w->from_gdb)) {
+            fprintf(s->out, "Breakpoint %d is gdb's: delete it in gdb\n", id);
+            return -1;
+        }
         if (dbg_delete(&s->d, id) < 0) {
             fprintf(s->out, "No breakpoint number %d\n", id);
             return -1;

@@ -96,15 +96,30 @@ int dbg_enable(struct debugger *d, int id, bool on)
     return -1;
 }
 
-struct x86_cpu *dbg_cpu(struct debugger *d)
+struct x86_cpu *dbg_vcpu_cpu(struct debugger *d, int i)
 {
     struct machine *m = d->m;
-    if (d->cur_vcpu < 0 || d->cur_vcpu >= m->nvcpus)
-        d->cur_vcpu = 0;
-    struct vcpu *v = &m->vcpu[d->cur_vcpu];
+    if (i < 0 || i >= m->nvcpus)
+        return NULL;
+    struct vcpu *v = &m->vcpu[i];
     if (m->accel && m->accel->state_out)
         m->accel->state_out(v);
     return &v->cpu;
+}
+
+struct x86_cpu *dbg_cpu(struct debugger *d)
+{
+    if (d->cur_vcpu < 0 || d->cur_vcpu >= d->m->nvcpus)
+        d->cur_vcpu = 0;
+    return dbg_vcpu_cpu(d, d->cur_vcpu);
+}
+
+int dbg_select_vcpu(struct debugger *d, int i)
+{
+    if (i < 0 || i >= d->m->nvcpus)
+        return -1;
+    d->cur_vcpu = i;
+    return 0;
 }
 
 void dbg_cpu_changed(struct debugger *d)
@@ -120,6 +135,17 @@ int dbg_cpu_mode(const struct x86_cpu *cpu)
     if (!x86_protected(cpu) || x86_vm86(cpu))
         return 16;
     return x86_code64(cpu) ? 64 : 32;
+}
+
+const char *dbg_cpu_mode_name(const struct x86_cpu *cpu)
+{
+    if (x86_code64(cpu))
+        return "long mode";
+    if (x86_long_mode(cpu))
+        return "compatibility mode";
+    if (x86_vm86(cpu))
+        return "virtual-8086 mode";
+    return x86_protected(cpu) ? "protected mode" : "real mode";
 }
 
 uint64_t dbg_pc_linear(const struct x86_cpu *cpu)

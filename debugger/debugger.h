@@ -114,6 +114,12 @@ void dbg_interrupt(struct debugger *d);
 
 /* The current vCPU's state, brought up to date from the accelerator. */
 struct x86_cpu *dbg_cpu(struct debugger *d);
+/* vCPU i's state, brought up to date; NULL when the machine has no vCPU i. */
+struct x86_cpu *dbg_vcpu_cpu(struct debugger *d, int i);
+/* Make vCPU i the current one (the one the state commands show and change,
+ * that steps, and on which linear breakpoints are armed): 0, or -1 when the
+ * machine has no vCPU i. */
+int dbg_select_vcpu(struct debugger *d, int i);
 /* After the debugger changed registers: push them to the accelerator. */
 void dbg_cpu_changed(struct debugger *d);
 
@@ -137,6 +143,9 @@ struct dbg_watchpoint *dbg_watch_find(struct debugger *d, int id);
 /* The guest's mode as breakpoints name it: 16 (real or virtual-8086),
  * 32 (protected, including compatibility mode), 64 (64-bit code). */
 int dbg_cpu_mode(const struct x86_cpu *cpu);
+/* "real mode", "virtual-8086 mode", "protected mode", "compatibility mode"
+ * or "long mode" (64-bit code). */
+const char *dbg_cpu_mode_name(const struct x86_cpu *cpu);
 /* CS.base + RIP, truncated to 32 bits outside 64-bit code. */
 uint64_t dbg_pc_linear(const struct x86_cpu *cpu);
 

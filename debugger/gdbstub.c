@@ -27,8 +27,10 @@
 
 #include "cpu/x86_cpu.h"
 #include "debugger/debugger.h"
+#include "debugger/gdbstub_monitor.h"
 #include "debugger/gdbstub_regs.h"
 #include "debugger/gdbstub_rsp.h"
+#include "debugger/session.h"
 #include "machine/board.h"
 #include "machine/options.h"
 
@@ -43,7 +45,8 @@ struct gdb_point {
 enum serve_end { SERVE_DETACHED, SERVE_CLOSED, SERVE_KILLED, SERVE_EXITED };
 
 struct gdbstub {
-    struct debugger dbg;
+    struct dbg_session sess;        /* the REPL's session: `monitor CMD` runs its commands */
+    struct debugger *dbg;           /* &sess.d */
     struct machine *m;
     const struct options *opt;
     int listen_fd;
@@ -69,32 +72,29 @@ static int send_reply(struct gdbstub *s, const char *fmt, ...)
     return rsp_send_packet(&s->conn, s->reply, (size_t)n);
 }
 
-/* Text on gdb's console: an 'O' packet (only while gdb waits for a stop
- * reply or a qRcmd answer). */
+/* Text on gdb's console: 'O' packets of up to CONSOLE_CHUNK bytes each
+ * (only while gdb waits for a stop reply or a qRcmd answer). */
+#define CONSOLE_CHUNK 1024
+static void console_n(struct gdbstub *s, const char *text, size_t len)
+{
+    char buf[2 * CONSOLE_CHUNK + 2] = "O";
+    while (len) {
+        size_t n = len < CONSOLE_CHUNK ? len : CONSOLE_CHUNK;
+        rsp_hex_encode((const uint8_t *)text, n, buf + 1);
+        rsp_send_str(&s->conn, buf);
+        text += n;
+        len -= n;
+    }
+}
+
 static void console(struct gdbstub *s, const char *text)
 {
-    char buf[2 * 512 + 2] = "O";
-    size_t len = strlen(text);
-    if (len > 512)
-        len = 512;
-    rsp_hex_encode((const uint8_t *)text, len, buf + 1);
-    rsp_send_str(&s->conn, buf);
+    console_n(s, text, strlen(text));
 }
 
 static const char *mode_name(enum gdb_arch a)
 {
     return a == GDB_I8086 ? "16-bit code" : a == GDB_I386 ? "32-bit code" : "64-bit code";
-}
-
-static const char *cpu_mode(const struct x86_cpu *cpu)
-{
-    if (x86_code64(cpu))
-        return "long mode";
-    if (x86_long_mode(cpu))
-        return "compatibility mode";
-    if (x86_vm86(cpu))
-        return "virtual-8086 mode";
-    return x86_protected(cpu) ? "protected mode" : "real mode";
 }
 
 /* ---- running the guest while watching a socket ------------------------- */
@@ -125,7 +125,7 @@ static void *watch_socket(void *arg)
 /* Step once or continue, stopping early when fd has something to read. */
 static void run_watching(struct gdbstub *s, int fd, bool step, struct dbg_stop *why)
 {
-    struct watcher w = { .dbg = &s->dbg, .fd = fd };
+    struct watcher w = { .dbg = s->dbg, .fd = fd };
     pthread_t thread;
     bool threaded = false;
     if (!step && pipe(w.wake) == 0) {
@@ -136,9 +136,9 @@ static void run_watching(struct gdbstub *s, int fd, bool step, struct dbg_stop *
         }
     }
     if (step)
-        dbg_stepi(&s->dbg, 1, why);
+        dbg_stepi(s->dbg, 1, why);
     else
-        dbg_continue(&s->dbg, why);
+        dbg_continue(s->dbg, why);
     if (threaded) {
         ssize_t ignored = write(w.wake[1], "x", 1);
         (void)ignored;
@@ -146,7 +146,7 @@ static void run_watching(struct gdbstub *s, int fd, bool step, struct dbg_stop *
         close(w.wake[0]);
         close(w.wake[1]);
     }
-    s->dbg.interrupt = 0;   /* a Ctrl-C that raced with another stop */
+    s->dbg->interrupt = 0;   /* a Ctrl-C that raced with another stop */
 }
 
 /* ---- breakpoints and watchpoints --------------------------------------- */
@@ -175,12 +175,12 @@ static const char *insert_point(struct gdbstub *s, int type, uint64_t addr, uint
     if (type <= 1) {
         struct dbg_breakpoint bp = { .kind = BK_LINEAR, .value = addr, .enabled = true,
                                      .from_gdb = true };
-        id = dbg_break_add(&s->dbg, &bp);
+        id = dbg_break_add(s->dbg, &bp);
     } else {
         static const enum dbg_watch_access access[] = { WATCH_WRITE, WATCH_READ, WATCH_ACCESS };
         struct dbg_watchpoint wp = { .start = addr, .len = len, .access = access[type - 2],
                                      .enabled = true, .from_gdb = true };
-        id = dbg_watch_add(&s->dbg, &wp);
+        id = dbg_watch_add(s->dbg, &wp);
     }
     if (id <= 0)
         return "E28";
@@ -192,7 +192,7 @@ static const char *remove_point(struct gdbstub *s, int type, uint64_t addr, uint
 {
     struct gdb_point *p = find_point(s, type, addr, len);
     if (p) {
-        dbg_delete(&s->dbg, p->dbg_id);
+        dbg_delete(s->dbg, p->dbg_id);
         p->dbg_id = 0;
     }
     return "OK";
@@ -202,7 +202,7 @@ static void remove_all_points(struct gdbstub *s)
 {
     for (size_t i = 0; i < sizeof(s->pts) / sizeof(s->pts[0]); i++) {
         if (s->pts[i].dbg_id)
-            dbg_delete(&s->dbg, s->pts[i].dbg_id);
+            dbg_delete(s->dbg, s->pts[i].dbg_id);
         s->pts[i].dbg_id = 0;
     }
 }
@@ -235,7 +235,7 @@ static struct gdb_point *point_by_id(struct gdbstub *s, int dbg_id)
  * gdb holds (once per change). */
 static void announce_mode(struct gdbstub *s)
 {
-    enum gdb_arch now = gdb_arch_for_cpu(dbg_cpu(&s->dbg));
+    enum gdb_arch now = gdb_arch_for_cpu(dbg_cpu(s->dbg));
     if (now == s->told)
         return;
     s->told = now;
@@ -274,14 +274,16 @@ static bool report_stop(struct gdbstub *s, const struct dbg_stop *why)
         s->exit_status = why->exit_status;
         send_reply(s, "W%02x", why->exit_status & 0xff);
         return true;
-    case STOP_BREAKPOINT:
+    case STOP_BREAKPOINT:   /* gdb's own (Z0/Z1), or one set by `monitor break` */
         p = point_by_id(s, why->bp_id);
-        kind = p && p->type == 1 ? "hwbreak:;" : "swbreak:;";
+        kind = !p ? "" : p->type == 1 ? "hwbreak:;" : "swbreak:;";
         break;
     case STOP_WATCHPOINT:
         p = point_by_id(s, why->wp_id);
+        if (!p)
+            break;          /* set by `monitor watch`: gdb does not know it */
         snprintf(extra, sizeof(extra), "%s:%llx;",
-                 !p || p->type == 2 ? "watch" : p->type == 3 ? "rwatch" : "awatch",
+                 p->type == 2 ? "watch" : p->type == 3 ? "rwatch" : "awatch",
                  (unsigned long long)why->addr);
         kind = extra;
         break;
@@ -311,7 +313,7 @@ static bool resume(struct gdbstub *s, bool step)
     struct dbg_stop why;
     /* A Ctrl-C already read with the resume packet. */
     if (memchr(s->conn.in + s->conn.in_pos, 0x03, s->conn.in_len - s->conn.in_pos))
-        dbg_interrupt(&s->dbg);
+        dbg_interrupt(s->dbg);
     run_watching(s, s->conn.fd, step, &why);
     return report_stop(s, &why);
 }
@@ -330,7 +332,7 @@ static bool handle_vcont(struct gdbstub *s, const char *p)
             if (colon && (!semi || colon < semi)) {
                 const char *t = colon + 1;
                 if (rsp_parse_hex(&t, &tid) == 0 && tid >= 1 && (int)tid <= s->m->nvcpus)
-                    s->dbg.cur_vcpu = (int)tid - 1;
+                    s->dbg->cur_vcpu = (int)tid - 1;
             }
         }
         p = strchr(p, ';');
@@ -345,7 +347,7 @@ static bool handle_vcont(struct gdbstub *s, const char *p)
 static void handle_g(struct gdbstub *s)
 {
     uint8_t regs[GDB_REGS_MAX_BYTES];
-    size_t n = gdb_regs_pack(s->arch, dbg_cpu(&s->dbg), regs);
+    size_t n = gdb_regs_pack(s->arch, dbg_cpu(s->dbg), regs);
     rsp_hex_encode(regs, n, s->reply);
     rsp_send_str(&s->conn, s->reply);
 }
@@ -354,11 +356,11 @@ static void handle_G(struct gdbstub *s, const char *p, size_t len)
 {
     uint8_t regs[GDB_REGS_MAX_BYTES];
     int n = len - 1 <= 2 * sizeof(regs) ? rsp_hex_decode(p + 1, len - 1, regs) : -1;
-    if (n < 0 || gdb_regs_unpack(s->arch, dbg_cpu(&s->dbg), regs, (size_t)n) < 0) {
+    if (n < 0 || gdb_regs_unpack(s->arch, dbg_cpu(s->dbg), regs, (size_t)n) < 0) {
         rsp_send_str(&s->conn, "E22");
         return;
     }
-    dbg_cpu_changed(&s->dbg);
+    dbg_cpu_changed(s->dbg);
     rsp_send_str(&s->conn, "OK");
 }
 
@@ -368,7 +370,7 @@ static void handle_p(struct gdbstub *s, const char *p)
     uint8_t val[16];
     p++;
     int n = rsp_parse_hex(&p, &regno) == 0 && regno < 1000
-            ? gdb_reg_get(s->arch, dbg_cpu(&s->dbg), (int)regno, val) : -1;
+            ? gdb_reg_get(s->arch, dbg_cpu(s->dbg), (int)regno, val) : -1;
     if (n < 0) {
         rsp_send_str(&s->conn, "E45");
         return;
@@ -388,11 +390,11 @@ static void handle_P(struct gdbstub *s, const char *p)
     }
     int n = rsp_hex_decode(p, strlen(p), val);
     if (n < 0 || regno >= 1000 ||
-        gdb_reg_set(s->arch, dbg_cpu(&s->dbg), (int)regno, val, (size_t)n) < 0) {
+        gdb_reg_set(s->arch, dbg_cpu(s->dbg), (int)regno, val, (size_t)n) < 0) {
         rsp_send_str(&s->conn, "E22");
         return;
     }
-    dbg_cpu_changed(&s->dbg);
+    dbg_cpu_changed(s->dbg);
     rsp_send_str(&s->conn, "OK");
 }
 
@@ -408,7 +410,7 @@ static void handle_m(struct gdbstub *s, const char *p)
     }
     if (len > sizeof(buf) - 8)
         len = sizeof(buf) - 8;
-    long n = dbg_read_linear(&s->dbg, addr, buf, len);
+    long n = dbg_read_linear(s->dbg, addr, buf, len);
     if (n <= 0 && len) {
         rsp_send_str(&s->conn, "E14");      /* EFAULT: nothing mapped there */
         return;
@@ -440,7 +442,7 @@ static void handle_write(struct gdbstub *s, char *p, size_t plen, bool binary)
         rsp_send_str(&s->conn, "E22");
         return;
     }
-    n = len ? dbg_write_linear(&s->dbg, addr, data, len) : 0;
+    n = len ? dbg_write_linear(s->dbg, addr, data, len) : 0;
     rsp_send_str(&s->conn, n == (long)len ? "OK" : "E14");
 }
 
@@ -463,7 +465,7 @@ static void handle_xfer_features(struct gdbstub *s, const char *p)
         return;
     }
     if (off == 0) {     /* gdb (re)reads the description: follow the guest's mode */
-        s->arch = gdb_arch_for_cpu(dbg_cpu(&s->dbg));
+        s->arch = gdb_arch_for_cpu(dbg_cpu(s->dbg));
         s->told = s->arch;
     }
     const char *xml = gdb_target_xml(s->arch);
@@ -480,10 +482,11 @@ static void handle_xfer_features(struct gdbstub *s, const char *p)
     rsp_send_packet(&s->conn, s->reply, n + 1);
 }
 
-/* monitor CMD (qRcmd,HEX) */
+/* monitor CMD (qRcmd,HEX): the stub's own `mode` and `step-irq`, else any
+ * REPL command (debugger/gdbstub_monitor.c); its output as 'O' packets. */
 static void handle_monitor(struct gdbstub *s, const char *p)
 {
-    char cmd[256];
+    char cmd[1024];
     const char *hex = p + strlen("qRcmd,");
     size_t hlen = strlen(hex);
     int n = hlen < 2 * sizeof(cmd) ? rsp_hex_decode(hex, hlen, (uint8_t *)cmd) : -1;
@@ -493,25 +496,35 @@ static void handle_monitor(struct gdbstub *s, const char *p)
     }
     cmd[n] = '\0';
     char out[512];
-    struct x86_cpu *cpu = dbg_cpu(&s->dbg);
+    struct x86_cpu *cpu = dbg_cpu(s->dbg);
     if (!strcmp(cmd, "step-irq on") || !strcmp(cmd, "step-irq off")) {
-        s->dbg.step_irqs_masked = !strcmp(cmd, "step-irq off");
+        s->dbg->step_irqs_masked = !strcmp(cmd, "step-irq off");
         snprintf(out, sizeof(out), "stepping %s interrupts\n",
-                 s->dbg.step_irqs_masked ? "with masked" : "takes");
+                 s->dbg->step_irqs_masked ? "with masked" : "takes");
     } else if (!strcmp(cmd, "step-irq")) {
-        snprintf(out, sizeof(out), "step-irq is %s\n", s->dbg.step_irqs_masked ? "off" : "on");
+        snprintf(out, sizeof(out), "step-irq is %s\n", s->dbg->step_irqs_masked ? "off" : "on");
     } else if (!strcmp(cmd, "mode")) {
         snprintf(out, sizeof(out),
                  "vCPU %d: %s, %d-bit code, CS:IP %04x:%llx (linear %llx); gdb's description: %s\n",
-                 s->dbg.cur_vcpu, cpu_mode(cpu), x86_code_bits(cpu),
+                 s->dbg->cur_vcpu, dbg_cpu_mode_name(cpu), x86_code_bits(cpu),
                  cpu->seg[S_CS].selector, (unsigned long long)cpu->rip,
                  (unsigned long long)(x86_code64(cpu) ? cpu->rip : cpu->seg[S_CS].base + cpu->rip),
                  gdb_arch_name(s->arch));
     } else {
-        snprintf(out, sizeof(out),
-                 "glass monitor commands:\n"
-                 "  mode              the vCPU's mode and the register view gdb has\n"
-                 "  step-irq on|off   deliver interrupts while stepping (default off)\n");
+        if (!strcmp(cmd, "help") || !*cmd)
+            console(s, "glass monitor: the debugger's commands below, but not the ones that run\n"
+                       "the guest or select a vCPU (gdb's continue, stepi, thread N do that)\n"
+                       "nor trace; and the stub's own:\n"
+                       "  mode              the vCPU's mode and the register view gdb has\n"
+                       "  step-irq on|off   deliver interrupts while stepping (default off)\n");
+        char *text;
+        size_t len;
+        gdb_monitor_run(&s->sess, *cmd ? cmd : "help", &text, &len);
+        if (text)
+            console_n(s, text, len);
+        free(text);
+        rsp_send_str(&s->conn, "OK");
+        return;
     }
     console(s, out);
     rsp_send_str(&s->conn, "OK");
@@ -534,7 +547,8 @@ static void handle_extra_info(struct gdbstub *s, const char *p)
         return;
     }
     char text[64];
-    snprintf(text, sizeof(text), "vCPU %d, %s", (int)tid - 1, cpu_mode(&s->m->vcpu[tid - 1].cpu));
+    snprintf(text, sizeof(text), "vCPU %d, %s", (int)tid - 1,
+             dbg_cpu_mode_name(dbg_vcpu_cpu(s->dbg, (int)tid - 1)));
     rsp_hex_encode((const uint8_t *)text, strlen(text), s->reply);
     rsp_send_str(&s->conn, s->reply);
 }
@@ -545,11 +559,11 @@ static void handle_H(struct gdbstub *s, const char *p)
     if (p[2] != '-' && p[2] != '0') {
         const char *t = p + 2;
         uint64_t tid;
-        if (rsp_parse_hex(&t, &tid) < 0 || tid < 1 || (int)tid > s->m->nvcpus) {
+        if (rsp_parse_hex(&t, &tid) < 0 || tid < 1 || tid > 0x10000 ||
+            dbg_select_vcpu(s->dbg, (int)tid - 1) < 0) {
             rsp_send_str(&s->conn, "E22");
             return;
         }
-        s->dbg.cur_vcpu = (int)tid - 1;
     }
     rsp_send_str(&s->conn, "OK");
 }
@@ -580,10 +594,10 @@ static int handle_packet(struct gdbstub *s, char *p, size_t len)
         const char *a = p + 1;
         if (rsp_parse_hex(&a, &addr) == 0) {
             uint8_t pc[8];
-            int n = gdb_reg_get(s->arch, dbg_cpu(&s->dbg), s->arch == GDB_AMD64 ? 16 : 8, pc);
+            int n = gdb_reg_get(s->arch, dbg_cpu(s->dbg), s->arch == GDB_AMD64 ? 16 : 8, pc);
             memcpy(pc, &addr, (size_t)n);
-            gdb_reg_set(s->arch, dbg_cpu(&s->dbg), s->arch == GDB_AMD64 ? 16 : 8, pc, (size_t)n);
-            dbg_cpu_changed(&s->dbg);
+            gdb_reg_set(s->arch, dbg_cpu(s->dbg), s->arch == GDB_AMD64 ? 16 : 8, pc, (size_t)n);
+            dbg_cpu_changed(s->dbg);
         }
         return resume(s, p[0] == 's') ? SERVE_EXITED : -1;
     }
@@ -612,7 +626,7 @@ static int handle_packet(struct gdbstub *s, char *p, size_t len)
     } else if (starts(p, "qAttached")) {
         rsp_send_str(&s->conn, "1");    /* quitting gdb detaches, as from QEMU */
     } else if (starts(p, "qC")) {
-        send_reply(s, "QC%x", s->dbg.cur_vcpu + 1);
+        send_reply(s, "QC%x", s->dbg->cur_vcpu + 1);
     } else if (starts(p, "qfThreadInfo")) {
         handle_thread_info(s);
     } else if (starts(p, "qsThreadInfo")) {
@@ -636,7 +650,7 @@ static enum serve_end serve(struct gdbstub *s, int fd)
 {
     rsp_init(&s->conn, fd);
     s->conn.abort_flag = &s->m->stop;
-    s->arch = gdb_arch_for_cpu(dbg_cpu(&s->dbg));
+    s->arch = gdb_arch_for_cpu(dbg_cpu(s->dbg));
     s->told = s->arch;
     for (;;) {
         int n = rsp_read_packet(&s->conn, s->pkt, sizeof(s->pkt));
@@ -744,18 +758,20 @@ int gdbstub_main(struct machine *m, const struct options *opt)
     struct gdbstub *s = calloc(1, sizeof(*s));
     if (!s)
         return 1;
-    debugger_init(&s->dbg, m);
+    dbg_session_init(&s->sess, m, opt, NULL);    /* symbols of -kernel, quietly */
+    s->dbg = &s->sess.d;
     s->m = m;
     s->opt = opt;
     const char *host = opt->gdb_host ? opt->gdb_host : "127.0.0.1";
     s->listen_fd = open_listener(host, opt->gdb_port);
     if (s->listen_fd < 0) {
+        dbg_session_free(&s->sess);
         free(s);
         return 1;
     }
     fprintf(stderr, "glass: waiting for gdb on %s:%u (target remote %s:%u)%s\n", host,
             opt->gdb_port, host, opt->gdb_port, opt->start_stopped ? "" : "; the guest runs meanwhile");
-    snprintf(s->last_stop, sizeof(s->last_stop), "T05thread:%x;", s->dbg.cur_vcpu + 1);
+    snprintf(s->last_stop, sizeof(s->last_stop), "T05thread:%x;", s->dbg->cur_vcpu + 1);
 
     bool ended = !opt->start_stopped && run_until_client(s);
     while (!ended) {
@@ -792,6 +808,7 @@ int gdbstub_main(struct machine *m, const struct options *opt)
     }
     close(s->listen_fd);
     int status = s->exit_status;
+    dbg_session_free(&s->sess);
     free(s);
     return status;
 }

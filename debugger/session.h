@@ -27,6 +27,7 @@ struct dbg_session {
     int last_x_count, last_x_size;
     char last_x_fmt;
     bool last_x_phys;
+    int shown_vcpu;             /* the current vCPU as last reported to the user */
 };
 
 struct dbg_command {
@@ -42,8 +43,12 @@ extern const struct dbg_command dbg_commands[];
 /* `info` subcommands (debugger/commands_info.c). */
 extern const struct dbg_command dbg_info_commands[];
 
+/* The command of dbg_commands called name (or alias, or unique prefix), or NULL. */
+const struct dbg_command *dbg_find_command(const char *name);
+
 /* Run one command line; 0, or -1 after printing what was wrong. */
 int dbg_execute(struct dbg_session *s, const char *line);
+/* out NULL: no "Reading symbols from" line (set s->out before commands). */
 void dbg_session_init(struct dbg_session *s, struct machine *m, const struct options *opt, FILE *out);
 void dbg_session_free(struct dbg_session *s);
 
@@ -81,6 +86,7 @@ DBG_CMD(cmd_info_pic); DBG_CMD(cmd_info_pit); DBG_CMD(cmd_info_lapic); DBG_CMD(c
 DBG_CMD(cmd_info_uart); DBG_CMD(cmd_info_ide); DBG_CMD(cmd_info_rtc); DBG_CMD(cmd_info_irq);
 DBG_CMD(cmd_symbol_file); DBG_CMD(cmd_info_symbol); DBG_CMD(cmd_accel); DBG_CMD(cmd_quit);
 DBG_CMD(cmd_help); DBG_CMD(cmd_info); DBG_CMD(cmd_info_registers); DBG_CMD(cmd_echo);
+DBG_CMD(cmd_cpu);
 
 /* The translator's views (debugger/commands_tb.c), entries of dbg_info_commands. */
 DBG_CMD(cmd_info_tb); DBG_CMD(cmd_info_tbstats);

@@ -41,7 +41,7 @@ int symtab_add(struct symtab *t, const char *name, uint64_t addr, uint64_t size)
         t->sym[i] = t->sym[i - 1];
         i--;
     }
-    t->sym[i] = (struct symbol){ addr, size, copy };
+    t->sym[i] = (struct symbol){ .addr = addr, .size = size, .name = copy };
     t->n++;
     return 0;
 }
@@ -166,7 +166,10 @@ long symtab_load_elf_image(struct symtab *t, const uint8_t *img, size_t len, uin
             }
             char *copy = strdup(nm);
             if (!copy) { snprintf(err, errlen, "out of memory"); return -1; }
-            t->sym[t->n++] = (struct symbol){ value + offset, ssize, copy };
+            /* Not in any section: a constant (or a common symbol's alignment). */
+            bool absolute = shndx == SHN_ABS || shndx == SHN_COMMON;
+            t->sym[t->n++] = (struct symbol){ .addr = absolute ? value : value + offset,
+                                              .size = ssize, .name = copy, .absolute = absolute };
             added++;
         }
     }
@@ -232,13 +235,21 @@ const struct symbol *symtab_by_addr(const struct symtab *t, uint64_t addr, uint6
         else
             hi = mid;
     }
-    if (!lo)
+    /* The last one at or below addr that names an address (absolute symbols
+     * are constants); among several at its address, one with a size (a
+     * function or object) rather than a label. */
+    const struct symbol *s = NULL;
+    for (size_t i = lo; i-- > 0;) {
+        const struct symbol *c = &t->sym[i];
+        if (c->absolute)
+            continue;
+        if (s && c->addr != s->addr)
+            break;
+        if (!s || !s->size)
+            s = c;
+    }
+    if (!s)
         return NULL;
-    /* Among symbols at the same address prefer one with a size (a function). */
-    size_t i = lo - 1;
-    const struct symbol *s = &t->sym[i];
-    while (i > 0 && t->sym[i - 1].addr == s->addr && !s->size)
-        s = &t->sym[--i];
     uint64_t d = addr - s->addr;
     if (s->size ? d >= s->size : d >= 0x1000)
         return NULL;

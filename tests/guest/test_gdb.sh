@@ -34,7 +34,8 @@ check() {
 }
 
 # run_case NAME GDBFILE SEDEXPR GLASS_ARGS...: start glass on a free port,
-# run gdb on the command file (placeholders filled by SEDEXPR and @PORT@),
+# run gdb on the command file (tests/guest/gdb/GDBFILE, or an absolute
+# path; placeholders filled by SEDEXPR and @PORT@),
 # wait for glass; leaves $logs/gdb-NAME.{gdb,out,serial,stderr,status}.
 run_case() {
     local name=$1 cmds=$2 sedexpr=$3
@@ -58,7 +59,8 @@ run_case() {
             return
         fi
     done
-    sed -e "s|@PORT@|$port|g" -e "$sedexpr" "$here/gdb/$cmds" > "$base.gdb"
+    case $cmds in /*) ;; *) cmds=$here/gdb/$cmds ;; esac    # a file here, or a path
+    sed -e "s|@PORT@|$port|g" -e "$sedexpr" "$cmds" > "$base.gdb"
     timeout 60 gdb -batch -nx -x "$base.gdb" > "$base.out" 2>&1 < /dev/null
     wait $pid
     echo $? > "$base.status"
@@ -87,6 +89,44 @@ check "protected: monitor step-irq" "$out" 'step-irq is off'
 check "protected: detached" "$out" 'Inferior 1 .* detached'
 check "protected: the guest ran on after detach" "$logs/gdb-protected.serial" 'protected mode done'
 check "protected: glass exit status 35 (the guest's)" "$logs/gdb-protected.status" '^35$'
+
+# ---- monitor CMD: the REPL's commands from gdb (qRcmd) -------------------
+monitor_cmds=$(cd "$logs" && pwd)/gdb-monitor.cmds
+cat > "$monitor_cmds" <<'EOF'
+set pagination off
+set confirm off
+file @ELF@
+target remote 127.0.0.1:@PORT@
+break kmain
+continue
+monitor info registers
+monitor info symbol kmain+4
+monitor cpu
+monitor stepi
+monitor cpu 1
+monitor set eax = 0x1234
+maintenance flush register-cache
+printf "EAX=%#x\n", $eax
+monitor accel bt
+monitor info tbstats
+monitor help
+continue
+EOF
+run_case monitor "$monitor_cmds" "s|@ELF@|$elf|" \
+    -nographic -m 128 -no-reboot -device isa-debug-exit,iobase=0xf4,iosize=0x04 \
+    -kernel "$elf" -append mode=demo,answer=42
+out=$logs/gdb-monitor.out
+check "monitor: info registers (the REPL's view)" "$out" '^eax  0x2badb002  ebx  0x[0-9a-f]{8}  ecx'
+check "monitor: info symbol" "$out" '^0x[0-9a-f]+ is kmain\+0x4$'
+check "monitor: cpu lists the vCPU" "$out" '^\* 0 +0 +running +protected mode +0008:[0-9a-f]{8} <kmain>$'
+check "monitor: stepi is refused (gdb runs the guest)" "$out" '^monitor stepi: this runs the guest'
+check "monitor: cpu N is refused (gdb's thread N)" "$out" '^monitor cpu 1: .*thread N\+1'
+check "monitor: set eax writes the register" "$out" '^EAX=0x1234$'
+check "monitor: accel bt" "$out" '^accelerator: ([a-z]+ -> )?bt$'
+check "monitor: info tbstats on bt" "$out" '^blocks: [0-9]+ translated'
+check "monitor: help lists the REPL's commands" "$out" '^  symbol-file$'
+check "monitor: the guest finished on bt" "$logs/gdb-monitor.serial" 'protected mode done'
+check "monitor: glass exit status 35 (the guest's)" "$logs/gdb-monitor.status" '^35$'
 
 # ---- longmode.bin: the protected-to-long switch --------------------------
 lelf=$ex/obj/longmode.elf

@@ -1,6 +1,7 @@
 # args: -kernel protected.elf -append mode=demo,answer=42
 # Memory views (x in every format and size, xp, SEG:OFF, disas with a
-# count), symbols (info symbol, symbol-file with an offset) and read,
+# count), symbols (info symbol, symbol-file with an offset, absolute
+# symbols: found by name, never naming an address) and read,
 # access and physical watchpoints on the protected-mode example.
 x/s 0x1016fc
 x/2s 0x1016fc
@@ -27,11 +28,15 @@ disas /16 0x7c00 2
 disas kmain 1
 info symbol 0x100dc5
 info symbol put_number+0x20
+info symbol 3
+info symbol MB_MAGIC
+print MB_FLAGS
 x/2xb 0x1016fc
 x
 symbol-file @EX@/protected.elf 0x1000
 info symbol 0x101dc0
 print put_number
+print MB_MAGIC
 symbol-file /nonexistent.elf
 rwatch page_faults
 continue

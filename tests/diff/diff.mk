@@ -10,7 +10,11 @@
 DIFF_DIR := $(BUILD)/tests/diff
 DIFF_TEST := $(DIFF_DIR)/diff-test
 DIFF_RUNNER := $(DIFF_DIR)/diff-runner
-DIFF_TEST_SRC := tests/diff/diff_main.c tests/diff/gen.c tests/diff/native.c \
+DIFF_GEN_SRC := tests/diff/gen.c tests/diff/gen_operand.c tests/diff/gen_alu.c \
+    tests/diff/gen_shift.c tests/diff/gen_bits.c tests/diff/gen_move.c \
+    tests/diff/gen_stack.c tests/diff/gen_string.c tests/diff/gen_branch.c \
+    tests/diff/gen_misc.c
+DIFF_TEST_SRC := tests/diff/diff_main.c $(DIFF_GEN_SRC) tests/diff/native.c \
     tests/diff/interp_side.c tests/diff/compare.c
 DIFF_RUNNER_SRC := tests/diff/runner.c tests/diff/runner_stub.S
 DIFF_HDR := $(wildcard tests/diff/*.h)

@@ -224,12 +224,28 @@ static void load_case(struct interp_side *s, const struct diff_case *c)
     s->unexpected_exits = 0;
 }
 
+/* The state a path ended with: registers, RIP, RFLAGS. */
+static void take_state(struct x86_cpu *cpu, struct diff_result *r)
+{
+    memcpy(r->gpr, cpu->gpr, sizeof r->gpr);
+    r->rip = cpu->rip;
+    r->rflags = x86_get_rflags(cpu);
+}
+
+/* Whether to run once more after run n (0-63) of the instruction ended at
+ * rip.  An unfinished REP leaves RIP on the instruction: run again.  A
+ * branch out of the code page would fault on the next fetch natively (the
+ * runner sees the fault, not the branch): run once more too. */
+static bool run_again(uint64_t rip, int n)
+{
+    if (rip == DIFF_INSN_ADDR && n < 63)
+        return true;
+    return n == 0 && (rip < DIFF_CODE || rip >= DIFF_CODE + DIFF_PAGE);
+}
+
 static void step_path(struct interp_side *s, struct diff_result *r)
 {
     struct x86_cpu *cpu = &s->cpu;
-    /* An unfinished REP leaves RIP on the instruction: step again.  A
-     * branch out of the code page would fault on the next fetch natively
-     * (the runner sees the fault, not the branch): step once more too. */
     for (int steps = 0; steps < 64; steps++) {
         if (interp_step(cpu)) {
             r->vector = cpu->pending.vector;
@@ -239,16 +255,10 @@ static void step_path(struct interp_side *s, struct diff_result *r)
             cpu->pending = (struct x86_event){ 0 };
             break;
         }
-        uint64_t rip = cpu->rip;
-        if (rip == DIFF_INSN_ADDR && steps < 63)
-            continue;
-        if (steps == 0 && (rip < DIFF_CODE || rip >= DIFF_CODE + DIFF_PAGE))
-            continue;
-        break;
+        if (!run_again(cpu->rip, steps))
+            break;
     }
-    memcpy(r->gpr, cpu->gpr, sizeof r->gpr);
-    r->rip = cpu->rip;
-    r->rflags = x86_get_rflags(cpu);
+    take_state(cpu, r);
 }
 
 static uint64_t sys_read64(struct interp_side *s, uint64_t gpa)
@@ -259,31 +269,19 @@ static uint64_t sys_read64(struct interp_side *s, uint64_t gpa)
     return v;
 }
 
-static void run_path(struct interp_side *s, struct diff_result *r)
+/* The exception that stopped a run through the IDT: the CPU is halted in
+ * its handler (the HLT at SYS_HANDLERS + 16 * vector has run), and the
+ * frame on the TSS.RSP0 stack holds the error code, if the CPU pushed one,
+ * and RIP, RFLAGS and RSP where it was raised.  Sets r's vector, error
+ * code, RIP, RFLAGS and RSP; false (r->status DIFF_ST_UNKNOWN) if the CPU
+ * is anywhere else. */
+static bool take_exception_frame(struct interp_side *s, struct diff_result *r)
 {
     struct x86_cpu *cpu = &s->cpu;
-    struct vm_exit exit;
-    for (int runs = 0; runs < 64 && !cpu->halted; runs++) {
-        interp_run(cpu, &exit, 1);
-        uint64_t rip = cpu->rip;
-        if (cpu->halted || cpu->cpl != 3)
-            break;
-        if (rip == DIFF_INSN_ADDR && runs < 63)
-            continue;
-        if (runs == 0 && (rip < DIFF_CODE || rip >= DIFF_CODE + DIFF_PAGE))
-            continue;
-        break;
-    }
-    memcpy(r->gpr, cpu->gpr, sizeof r->gpr);
-    r->rip = cpu->rip;
-    r->rflags = x86_get_rflags(cpu);
-    if (!cpu->halted)
-        return;
-    /* In a handler: HLT at SYS_HANDLERS + 16 * vector has run. */
     uint64_t h = cpu->rip - 1 - SYS_HANDLERS;
-    if (cpu->rip - 1 < SYS_HANDLERS || h >= 256 * 16 || h % 16) {
+    if (!cpu->halted || cpu->rip - 1 < SYS_HANDLERS || h >= 256 * 16 || h % 16) {
         r->status = DIFF_ST_UNKNOWN;
-        return;
+        return false;
     }
     r->vector = (int32_t)(h / 16);
     uint64_t sp = cpu->gpr[R_RSP];
@@ -294,7 +292,21 @@ static void run_path(struct interp_side *s, struct diff_result *r)
     r->rip = sys_read64(s, frame);
     r->rflags = sys_read64(s, frame + 16);
     r->gpr[R_RSP] = sys_read64(s, frame + 24);
-    if (r->vector == X86_PF)
+    return true;
+}
+
+static void run_path(struct interp_side *s, struct diff_result *r)
+{
+    struct x86_cpu *cpu = &s->cpu;
+    struct vm_exit exit;
+    for (int runs = 0; runs < 64 && !cpu->halted; runs++) {
+        interp_run(cpu, &exit, 1);
+        if (cpu->halted || cpu->cpl != 3 || !run_again(cpu->rip, runs))
+            break;
+    }
+    take_state(cpu, r);
+    /* Halted: an exception went through the IDT to its handler. */
+    if (cpu->halted && take_exception_frame(s, r) && r->vector == X86_PF)
         r->cr2 = cpu->cr2;
 }
 
@@ -320,23 +332,9 @@ static void bt_path(struct interp_side *s, struct diff_result *r)
     for (int runs = 0; runs < 64 && !cpu->halted && !cpu->shutdown; runs++)
         bt_run(s->bt, &exit, 100000);
     x86_set_rflags(cpu, x86_get_rflags(cpu));
-    memcpy(r->gpr, cpu->gpr, sizeof r->gpr);
-    r->rip = cpu->rip;
-    r->rflags = x86_get_rflags(cpu);
-    uint64_t h = cpu->rip - 1 - SYS_HANDLERS;
-    if (!cpu->halted || cpu->rip - 1 < SYS_HANDLERS || h >= 256 * 16 || h % 16) {
-        r->status = DIFF_ST_UNKNOWN;
+    take_state(cpu, r);
+    if (!take_exception_frame(s, r))
         return;
-    }
-    r->vector = (int32_t)(h / 16);
-    uint64_t sp = cpu->gpr[R_RSP];
-    bool has_error = sp == SYS_STACK_TOP - 48;
-    if (has_error)
-        r->error_code = (uint32_t)sys_read64(s, sp);
-    uint64_t frame = has_error ? sp + 8 : sp;
-    r->rip = sys_read64(s, frame);
-    r->rflags = sys_read64(s, frame + 16);
-    r->gpr[R_RSP] = sys_read64(s, frame + 24);
     uint64_t at = r->rip - 1;
     if (r->vector == X86_BP && at >= DIFF_CODE && at < DIFF_CODE + DIFF_PAGE &&
         s->code[at - DIFF_CODE] == 0xcc) {

@@ -14,20 +14,10 @@
 # run printed is kept in $BUILD/tests/guest/NAME.ACCEL.{serial,stderr}.
 set -u
 
+# shellcheck source=tests/guest/examples_lib.sh
 . "$(dirname "${BASH_SOURCE[0]}")/examples_lib.sh"
 
-if [ $# -lt 1 ]; then
-    echo "usage: $0 GLASS_BINARY [ACCEL...]" >&2
-    exit 2
-fi
-glass=$1
-shift
-accels=("$@")
-[ ${#accels[@]} -eq 0 ] && accels=(interp)
-if ! command -v "$glass" > /dev/null 2>&1; then
-    echo "$0: $glass: no such program" >&2
-    exit 2
-fi
+example_cmdline "$0" "GLASS_BINARY [ACCEL...]" "$@"
 
 logdir=$EXAMPLES_OUT/../tests/guest
 mkdir -p "$logdir"
@@ -46,16 +36,8 @@ for accel in "${accels[@]}"; do
         err=$logdir/$name.$accel.stderr
         example_run "$glass" "$accel" "$name" "$image" "$out" "$err"
         status=$?
-        if reason=$(example_compare "$name" "$out" "$status"); then
-            echo "PASS $name ($accel)"
-            passed=$((passed + 1))
-            rm -f "$out" "$err"
-        else
-            last=$(grep -v '^[[:space:]]*$' "$err" | tail -n 1 | cut -c1-100)
-            [ -n "$last" ] && reason="$reason; stderr: $last"
-            echo "FAIL $name ($accel): $reason"
-            failed=$((failed + 1))
-        fi
+        reason=$(example_compare "$name" "$out" "$status")
+        example_report "$name ($accel)" "$out" "$err" "$reason"
     done
 done
 

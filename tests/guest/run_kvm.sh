@@ -20,17 +20,10 @@
 set -u
 
 here=$(dirname "${BASH_SOURCE[0]}")
+# shellcheck source=tests/guest/examples_lib.sh
 . "$here/examples_lib.sh"
 
-if [ $# -lt 1 ]; then
-    echo "usage: $0 GLASS_BINARY" >&2
-    exit 2
-fi
-glass=$1
-if ! command -v "$glass" > /dev/null 2>&1; then
-    echo "$0: $glass: no such program" >&2
-    exit 2
-fi
+example_cmdline "$0" GLASS_BINARY "$@"      # no ACCEL: always kvm
 
 # Guests that turn on 32-bit (non-PAE) paging: PVM cannot run them.
 paging32="protected teach"
@@ -105,16 +98,8 @@ for name in $names; do
         rm -f "$out" "$err"
         continue
     fi
-    if reason=$(example_compare "$name" "$out" "$status"); then
-        echo "PASS $name (kvm)"
-        passed=$((passed + 1))
-        rm -f "$out" "$err"
-    else
-        last=$(grep -v '^[[:space:]]*$' "$err" | tail -n 1 | cut -c1-100)
-        [ -n "$last" ] && reason="$reason; stderr: $last"
-        echo "FAIL $name (kvm): $reason"
-        failed=$((failed + 1))
-    fi
+    reason=$(example_compare "$name" "$out" "$status")
+    example_report "$name (kvm)" "$out" "$err" "$reason"
 done
 
 echo "$passed passed, $failed failed, $skipped skipped"

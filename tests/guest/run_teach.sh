@@ -26,20 +26,10 @@
 #     RECORD=1 tests/guest/run_teach.sh tests/guest/qemu_as_glass.sh
 set -u
 
+# shellcheck source=tests/guest/examples_lib.sh
 . "$(dirname "${BASH_SOURCE[0]}")/examples_lib.sh"
 
-if [ $# -lt 1 ]; then
-    echo "usage: $0 GLASS_BINARY [ACCEL...]" >&2
-    exit 2
-fi
-glass=$1
-shift
-accels=("$@")
-[ ${#accels[@]} -eq 0 ] && accels=(interp)
-if ! command -v "$glass" > /dev/null 2>&1; then
-    echo "$0: $glass: no such program" >&2
-    exit 2
-fi
+example_cmdline "$0" "GLASS_BINARY [ACCEL...]" "$@"
 
 src=$EXAMPLES_SRC/teach
 kernel=$EXAMPLES_OUT/teach-kernel.img
@@ -71,28 +61,8 @@ teach_run() {
 
 # teach_check NAME SERIAL_FILE STATUS_FILE: compare the last run.
 teach_check() {
-    local name=$1 expf=$2 want reasons=() diff line got exp sum
-    want=$(cat "$3")
-    if [ "$STATUS" = 124 ] || [ "$STATUS" = 137 ]; then
-        reasons+=("timed out after ${EXAMPLES_TIMEOUT} s")
-    elif [ "$STATUS" != "$want" ]; then
-        reasons+=("exit status $STATUS, expected $want")
-    fi
-    if ! cmp -s "$OUT" "$expf"; then
-        diff=$(cmp "$OUT" "$expf" 2>&1)
-        if [ ! -s "$OUT" ]; then
-            reasons+=("no serial output")
-        elif [[ $diff == *"EOF on $OUT"* ]]; then
-            reasons+=("serial output stops after line $(wc -l < "$OUT") of $(wc -l < "$expf")")
-        elif [[ $diff == *"EOF on $expf"* ]]; then
-            reasons+=("serial output goes on after the expected $(wc -l < "$expf") lines")
-        else
-            line=${diff##* line }
-            got=$(sed -n "${line}p" "$OUT" | cut -c1-60)
-            exp=$(sed -n "${line}p" "$expf" | cut -c1-60)
-            reasons+=("serial line $line is \"$got\", expected \"$exp\"")
-        fi
-    fi
+    local name=$1 reasons sum
+    mapfile -t reasons < <(run_reasons "$STATUS" "$(cat "$3")" "$OUT" "$2")
     sum=$(sha256sum < "$tmp/fs.img" | cut -d' ' -f1)
     if [ "$sum" != "$(cat "$src/expected-fs.sha256")" ]; then
         if cmp -s "$tmp/fs.img" "$fs"; then
@@ -104,20 +74,7 @@ teach_check() {
     if ! cmp -s "$tmp/kernel.img" "$kernel"; then
         reasons+=("the boot disk changed")
     fi
-    if [ ${#reasons[@]} -eq 0 ]; then
-        echo "PASS teach $name ($accel)"
-        passed=$((passed + 1))
-        rm -f "$OUT" "$ERR"
-        return
-    fi
-    local joined=${reasons[0]} r last
-    for r in "${reasons[@]:1}"; do
-        joined="$joined; $r"
-    done
-    last=$(grep -v '^[[:space:]]*$' "$ERR" | tail -n 1 | cut -c1-100)
-    [ -n "$last" ] && joined="$joined; stderr: $last"
-    echo "FAIL teach $name ($accel): $joined"
-    failed=$((failed + 1))
+    example_report "teach $name ($accel)" "$OUT" "$ERR" "$(join_reasons "${reasons[@]}")"
 }
 
 if [ ! -f "$kernel" ] || [ ! -f "$fs" ]; then

@@ -43,7 +43,7 @@ _Static_assert(offsetof(struct x86_cpu, env.stop_request) ==
                sizeof(int) == 4,
                "intr_pending and stop_request are tested as one 8-byte value");
 
-enum stub_kind { ST_LOAD, ST_STORE, ST_CANON, ST_SMC, ST_GOTO, ST_LOOP };
+enum stub_kind { ST_LOAD, ST_STORE, ST_CANON, ST_SMC, ST_GOTO, ST_LOOP, ST_EVENT };
 
 /* The register cache.  Which guest registers live in host registers is
  * decided once per block (plan_cache): the most used, up to NCACHE, minus
@@ -77,7 +77,8 @@ struct be {
     struct stub stub[MAX_STUBS];
     int nstubs;
     int nlinks;
-    size_t bounce_branch[3];
+    size_t bounce_branch[4];
+    int nbounce;
     int8_t host_of[NSLOTS]; /* host register of a cached slot, else X_NONE */
     uint32_t cached;        /* slots in host registers */
     uint32_t written;       /* cached slots the block writes: flushed on exits */
@@ -230,6 +231,19 @@ static void test_invalidated(struct be *e)
 {
     BT_FIELD(e, invalidated);
     x64_alu_mi(&e->x, XA_CMP, 1, xm(X_RAX, 0), 0);
+}
+
+/* intr_pending or stop_request is set (the 8-byte test): jump to `leave`
+ * for a stop, or for an interrupt the guest accepts (IF = 1); an interrupt
+ * pending while IF = 0 waits for the STI/IRET/POPF, which end their block,
+ * so blocks go on running meanwhile.  Returns the two branches to patch. */
+static void event_slow_check(struct be *e, size_t branch[2])
+{
+    struct x64 *x = &e->x;
+    x64_alu_mi(x, XA_CMP, 4, xm(CPU, OFF(env.stop_request)), 0);
+    branch[0] = x64_jcc(x, CC_NE, x64_here(x));
+    x64_test_mi8(x, xm(CPU, OFF(rflags) + 1), (uint8_t)(FL_IF >> 8));
+    branch[1] = x64_jcc(x, CC_NE, x64_here(x));
 }
 
 /* The struct's insn_count from rbp, for C that may read it (MMIO, a fault). */
@@ -837,8 +851,8 @@ static void emit_op(struct be *e, const struct ir_op *o)
 static void emit_stub(struct be *e, const struct stub *s)
 {
     struct x64 *x = &e->x;
-    const struct ir_op *o = s->o;
-    uint32_t info = o->seg | (uint32_t)o->size << 8;
+    const struct ir_op *o = s->o;       /* NULL for ST_EVENT */
+    uint32_t info = o ? o->seg | (uint32_t)o->size << 8 : 0;
 
     x64_patch(x, s->branch_end, x64_here(x));
     switch (s->kind) {
@@ -896,26 +910,33 @@ static void emit_stub(struct be *e, const struct stub *s)
         x64_mov_ri(x, X_RAX, s->resume);
         x64_jmp(x, e->bt->jc_lookup);
         break;
+    case ST_EVENT:      /* from the prologue: bounce, or go on (IF = 0) */
+        event_slow_check(e, &e->bounce_branch[e->nbounce]);
+        e->nbounce += 2;
+        x64_jmp(x, x->run + s->resume);
+        break;
     case ST_LOOP: {
         /* The prologue's checks; leaving, the block's start is where the
          * guest is. */
-        size_t leave[4];
+        size_t leave[5];
         x64_alu_mi(x, XA_CMP, 8, xm(CPU, OFF(env.intr_pending)), 0);  /* + stop_request */
-        leave[0] = x64_jcc(x, CC_NE, x64_here(x));
+        size_t quiet = x64_jcc(x, CC_E, x64_here(x));
+        event_slow_check(e, leave);
+        x64_patch(x, quiet, x64_here(x));
         x64_alu_mi(x, XA_CMP, 1, xm(CPU, OFF(nmi_pending)), 0);
-        leave[1] = x64_jcc(x, CC_NE, x64_here(x));
-        test_invalidated(e);
         leave[2] = x64_jcc(x, CC_NE, x64_here(x));
+        test_invalidated(e);
+        leave[3] = x64_jcc(x, CC_NE, x64_here(x));
         BT_FIELD(e, end_count);
         x64_alu_rm(x, XA_CMP, 8, ICOUNT, xm(X_RAX, 0));
-        leave[3] = x64_jcc(x, CC_AE, x64_here(x));
+        leave[4] = x64_jcc(x, CC_AE, x64_here(x));
         x64_alu_ri(x, XA_ADD, 8, ICOUNT, e->b->n);
         if (profiling) {
             x64_mov_ri(x, X_RCX, (uint64_t)(uintptr_t)&e->b->execs);
             x64_alu_mi(x, XA_ADD, 8, xm(X_RCX, 0), 1);
         }
         x64_jmp(x, x->run + e->loop_head);
-        for (int i = 0; i < 4; i++)
+        for (int i = 0; i < 5; i++)
             x64_patch(x, leave[i], x64_here(x));
         cache_flush(e);
         set_rip(e, e->b->rip);
@@ -933,13 +954,13 @@ static void emit_prologue(struct be *e)
     /* cmp qword [rbx + disp32], 0 (intr_pending and stop_request): 8
      * bytes, room for the invalidation jump. */
     x64_alu_mi(x, XA_CMP, 8, xm(CPU, OFF(env.intr_pending)), 0);
-    e->bounce_branch[0] = x64_jcc(x, CC_NE, x64_here(x));
+    add_stub(e, ST_EVENT, x64_jcc(x, CC_NE, x64_here(x)), NULL);
     x64_alu_mi(x, XA_CMP, 1, xm(CPU, OFF(nmi_pending)), 0);
-    e->bounce_branch[2] = x64_jcc(x, CC_NE, x64_here(x));
+    e->bounce_branch[e->nbounce++] = x64_jcc(x, CC_NE, x64_here(x));
     e->b->checked_off = x->pos;     /* the dispatcher enters here */
     BT_FIELD(e, end_count);
     x64_alu_rm(x, XA_CMP, 8, ICOUNT, xm(X_RAX, 0));
-    e->bounce_branch[1] = x64_jcc(x, CC_AE, x64_here(x));
+    e->bounce_branch[e->nbounce++] = x64_jcc(x, CC_AE, x64_here(x));
     x64_alu_ri(x, XA_ADD, 8, ICOUNT, e->b->n);
     if (profiling) {    /* b->execs++, for `info tbstats`' hottest blocks */
         x64_mov_ri(x, X_RCX, (uint64_t)(uintptr_t)&e->b->execs);
@@ -982,9 +1003,8 @@ int bt_backend(struct bt_vcpu *bt, struct bt_block *b, const struct ir_block *ir
         emit_stub(&e, &e.stub[i]);
     /* Bounce: leave with RIP = the block's start. */
     b->bounce = x64_here(&e.x);
-    x64_patch(&e.x, e.bounce_branch[0], b->bounce);
-    x64_patch(&e.x, e.bounce_branch[1], b->bounce);
-    x64_patch(&e.x, e.bounce_branch[2], b->bounce);
+    for (int i = 0; i < e.nbounce; i++)
+        x64_patch(&e.x, e.bounce_branch[i], b->bounce);
     set_rip(&e, b->rip);
     x64_jmp(&e.x, bt->exit0);
     /* Chainable exits: until patched, leave returning the link. */

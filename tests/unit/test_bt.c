@@ -265,6 +265,29 @@ START_TEST(test_budget)
 }
 END_TEST
 
+/* An interrupt pending while IF = 0 must not send every block back to the
+ * dispatcher: blocks go on until the guest accepts it.  (No intr_ack: the
+ * interrupt is never taken; the sum loop runs to its HLT.) */
+START_TEST(test_masked_interrupt)
+{
+    load_both(CODE, prog_p32, sizeof(prog_p32));
+    for (int i = 0; i < 2; i++) {
+        W[i].cpu->rflags &= ~(uint64_t)FL_IF;
+        W[i].cpu->env.intr_pending = 1;
+    }
+    run_compare(0, EXIT_HLT);
+    struct bt_info info;
+    bt_get_info(W[1].bt, &info);
+    ck_assert_uint_le(info.dispatches, 10);     /* 1000 iterations */
+    /* A stop request still stops it. */
+    W[1].cpu->halted = 0;
+    W[1].cpu->rip = CODE;
+    W[1].cpu->env.stop_request = 1;
+    struct vm_exit e = run_one(&W[1], 0);
+    ck_assert_uint_eq(e.reason, EXIT_GLASS_STOP);
+}
+END_TEST
+
 /* Real mode runs on the interpreter: mov ax, 0x1234 / add ax, ax / hlt. */
 START_TEST(test_real_mode)
 {
@@ -342,6 +365,7 @@ static Suite *bt_suite(void)
     tcase_add_loop_test(tc, test_agree, 0, (int)(sizeof(agree_cases) / sizeof(agree_cases[0])));
     tcase_add_test(tc, test_page_fault);
     tcase_add_test(tc, test_budget);
+    tcase_add_test(tc, test_masked_interrupt);
     tcase_add_test(tc, test_real_mode);
     tcase_add_test(tc, test_sti_shadow);
     tcase_add_test(tc, test_single_step);

@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <string.h>
 
+#include "devices/device_state.h"
 #include "devices/iobus.h"
 
 static uint8_t command_byte(const struct i8042 *k)
@@ -357,8 +358,9 @@ int i8042_attach(struct i8042 *k, struct iobus *bus)
 
 /* --- snapshot --- */
 
-#define I8042_STATE_MAGIC 0x42
-#define I8042_STATE_VERSION 1
+static const struct dev_state_head i8042_state = {
+    .magic = { 0x42 }, .magic_len = 1, .version = 1,
+};
 
 enum {
     I8042_SAVED_HEADER = 2,
@@ -369,13 +371,10 @@ enum {
 size_t i8042_save(const struct i8042 *k, uint8_t *buf, size_t len)
 {
     size_t total = I8042_SAVED_OWN + ps2_kbd_save(&k->kbd, NULL, 0);
-    if (!buf)
-        return total;
-    if (len < total)
-        return 0;
-    uint8_t *p = buf;
-    *p++ = I8042_STATE_MAGIC;
-    *p++ = I8042_STATE_VERSION;
+    uint8_t *p;
+    size_t n = dev_state_save_open(&i8042_state, total, buf, len, &p);
+    if (!p)
+        return n;
     memcpy(p, k->ram, I8042_RAM_SIZE);
     p += I8042_RAM_SIZE;
     *p++ = k->status;
@@ -393,13 +392,12 @@ size_t i8042_save(const struct i8042 *k, uint8_t *buf, size_t len)
         *p++ = (uint8_t)(r >> 8);
     }
     ps2_kbd_save(&k->kbd, p, len - I8042_SAVED_OWN);
-    return total;
+    return n;
 }
 
 int i8042_load(struct i8042 *k, const uint8_t *buf, size_t len)
 {
-    if (!buf || len < I8042_SAVED_OWN || buf[0] != I8042_STATE_MAGIC ||
-        buf[1] != I8042_STATE_VERSION)
+    if (!dev_state_load_ok(&i8042_state, I8042_SAVED_OWN, buf, len))
         return -EINVAL;
     const uint8_t *p = buf + I8042_SAVED_HEADER;
     const uint8_t *f = p + I8042_RAM_SIZE;

@@ -4,6 +4,8 @@
 #include <errno.h>
 #include <string.h>
 
+#include "devices/device_state.h"
+
 /* Writable bits of a redirection entry: all but delivery status (12),
  * remote IRR (14) and the reserved bits 55:17. */
 #define RTE_WRITABLE 0xff0000000001afffull
@@ -185,60 +187,39 @@ const struct mmio_ops ioapic_mmio_ops = { .read = mmio_read, .write = mmio_write
 
 /* --- snapshot --- */
 
-#define IOAPIC_STATE_MAGIC0 'I'
-#define IOAPIC_STATE_MAGIC1 'O'
-#define IOAPIC_STATE_VERSION 1
+static const struct dev_state_head ioapic_state = {
+    .magic = { 'I', 'O' }, .magic_len = 2, .version = 1,
+};
 
 enum {
     IOAPIC_SAVED_SIZE = 3 + 4 + 4 + 1 + 4 + IOAPIC_PINS * 8,
 };
 
-static uint8_t *put(uint8_t *p, uint64_t v, int bytes)
-{
-    for (int i = 0; i < bytes; i++)
-        *p++ = (uint8_t)(v >> (8 * i));
-    return p;
-}
-
-static uint64_t get(const uint8_t **pp, int bytes)
-{
-    uint64_t v = 0;
-    for (int i = 0; i < bytes; i++)
-        v |= (uint64_t)(*pp)[i] << (8 * i);
-    *pp += bytes;
-    return v;
-}
-
 size_t ioapic_save(const struct ioapic *io, uint8_t *buf, size_t len)
 {
-    if (!buf)
-        return IOAPIC_SAVED_SIZE;
-    if (len < IOAPIC_SAVED_SIZE)
-        return 0;
-    uint8_t *p = buf;
-    *p++ = IOAPIC_STATE_MAGIC0;
-    *p++ = IOAPIC_STATE_MAGIC1;
-    *p++ = IOAPIC_STATE_VERSION;
-    p = put(p, io->id, 4);
-    p = put(p, io->arb, 4);
-    p = put(p, io->ioregsel, 1);
-    p = put(p, io->pin_level, 4);
+    uint8_t *p;
+    size_t n = dev_state_save_open(&ioapic_state, IOAPIC_SAVED_SIZE, buf, len, &p);
+    if (!p)
+        return n;
+    p = dev_state_put(p, io->id, 4);
+    p = dev_state_put(p, io->arb, 4);
+    p = dev_state_put(p, io->ioregsel, 1);
+    p = dev_state_put(p, io->pin_level, 4);
     for (int i = 0; i < IOAPIC_PINS; i++)
-        p = put(p, io->redtbl[i], 8);
-    return IOAPIC_SAVED_SIZE;
+        p = dev_state_put(p, io->redtbl[i], 8);
+    return n;
 }
 
 int ioapic_load(struct ioapic *io, const uint8_t *buf, size_t len)
 {
-    if (!buf || len < IOAPIC_SAVED_SIZE || buf[0] != IOAPIC_STATE_MAGIC0 ||
-        buf[1] != IOAPIC_STATE_MAGIC1 || buf[2] != IOAPIC_STATE_VERSION)
+    if (!dev_state_load_ok(&ioapic_state, IOAPIC_SAVED_SIZE, buf, len))
         return -EINVAL;
     const uint8_t *p = buf + 3;
-    io->id = (uint32_t)get(&p, 4) & 0x0f000000u;
-    io->arb = (uint32_t)get(&p, 4) & 0x0f000000u;
-    io->ioregsel = (uint8_t)get(&p, 1);
-    io->pin_level = (uint32_t)get(&p, 4) & ((1u << IOAPIC_PINS) - 1);
+    io->id = (uint32_t)dev_state_get(&p, 4) & 0x0f000000u;
+    io->arb = (uint32_t)dev_state_get(&p, 4) & 0x0f000000u;
+    io->ioregsel = (uint8_t)dev_state_get(&p, 1);
+    io->pin_level = (uint32_t)dev_state_get(&p, 4) & ((1u << IOAPIC_PINS) - 1);
     for (int i = 0; i < IOAPIC_PINS; i++)
-        io->redtbl[i] = get(&p, 8) & (RTE_WRITABLE | IOAPIC_RTE_REMOTE_IRR);
+        io->redtbl[i] = dev_state_get(&p, 8) & (RTE_WRITABLE | IOAPIC_RTE_REMOTE_IRR);
     return 0;
 }

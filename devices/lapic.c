@@ -7,6 +7,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "devices/device_state.h"
+
 /* IA32_APIC_BASE bits (SDM 11.4.4, Figure 11-5). */
 #define APIC_BASE_BSP (1ull << 8)
 #define APIC_BASE_ENABLE (1ull << 11)
@@ -702,9 +704,9 @@ void lapic_mmio_write(struct lapic *l, uint64_t offset, int size, uint64_t val)
 
 /* --- snapshot --- */
 
-#define LAPIC_STATE_MAGIC0 'L'
-#define LAPIC_STATE_MAGIC1 'A'
-#define LAPIC_STATE_VERSION 1
+static const struct dev_state_head lapic_state = {
+    .magic = { 'L', 'A' }, .magic_len = 2, .version = 1,
+};
 
 enum {
     LAPIC_SAVED_SIZE = 3                    /* magic, version */
@@ -717,100 +719,69 @@ enum {
         + 4,                                /* timer armed, lint levels, wait for SIPI */
 };
 
-static uint8_t *put32(uint8_t *p, uint32_t v)
-{
-    for (int i = 0; i < 4; i++)
-        *p++ = (uint8_t)(v >> (8 * i));
-    return p;
-}
-
-static uint8_t *put64(uint8_t *p, uint64_t v)
-{
-    return put32(put32(p, (uint32_t)v), (uint32_t)(v >> 32));
-}
-
-static uint32_t get32(const uint8_t **pp)
-{
-    const uint8_t *p = *pp;
-    uint32_t v = p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
-    *pp = p + 4;
-    return v;
-}
-
-static uint64_t get64(const uint8_t **pp)
-{
-    uint64_t lo = get32(pp);
-    return lo | (uint64_t)get32(pp) << 32;
-}
-
 size_t lapic_save(const struct lapic *l, uint8_t *buf, size_t len)
 {
-    if (!buf)
-        return LAPIC_SAVED_SIZE;
-    if (len < LAPIC_SAVED_SIZE)
-        return 0;
-    uint8_t *p = buf;
-    *p++ = LAPIC_STATE_MAGIC0;
-    *p++ = LAPIC_STATE_MAGIC1;
-    *p++ = LAPIC_STATE_VERSION;
-    p = put64(p, l->apic_base);
+    uint8_t *p;
+    size_t n = dev_state_save_open(&lapic_state, LAPIC_SAVED_SIZE, buf, len, &p);
+    if (!p)
+        return n;
+    p = dev_state_put(p, l->apic_base, 8);
     const uint32_t regs[9] = { l->id, l->tpr, l->ldr, l->dfr, l->svr, l->esr,
                                l->esr_pending, l->icr_lo, l->icr_hi };
     for (int i = 0; i < 9; i++)
-        p = put32(p, regs[i]);
+        p = dev_state_put(p, regs[i], 4);
     for (int i = 0; i < LAPIC_LVT_COUNT; i++)
-        p = put32(p, l->lvt[i]);
+        p = dev_state_put(p, l->lvt[i], 4);
     for (int i = 0; i < 8; i++)
-        p = put32(p, l->isr[i]);
+        p = dev_state_put(p, l->isr[i], 4);
     for (int i = 0; i < 8; i++)
-        p = put32(p, l->tmr[i]);
+        p = dev_state_put(p, l->tmr[i], 4);
     for (int i = 0; i < 8; i++)
-        p = put32(p, l->irr[i]);
-    p = put32(p, l->timer_initial);
-    p = put32(p, l->timer_divide);
-    p = put64(p, l->timer_start_ns);
-    p = put64(p, l->timer_deadline_ns);
-    p = put64(p, l->tsc_deadline);
+        p = dev_state_put(p, l->irr[i], 4);
+    p = dev_state_put(p, l->timer_initial, 4);
+    p = dev_state_put(p, l->timer_divide, 4);
+    p = dev_state_put(p, l->timer_start_ns, 8);
+    p = dev_state_put(p, l->timer_deadline_ns, 8);
+    p = dev_state_put(p, l->tsc_deadline, 8);
     *p++ = l->timer_armed;
     *p++ = l->lint_level[0];
     *p++ = l->lint_level[1];
     *p++ = l->wait_for_sipi;
-    return LAPIC_SAVED_SIZE;
+    return n;
 }
 
 int lapic_load(struct lapic *l, const uint8_t *buf, size_t len)
 {
-    if (!buf || len < LAPIC_SAVED_SIZE || buf[0] != LAPIC_STATE_MAGIC0 ||
-        buf[1] != LAPIC_STATE_MAGIC1 || buf[2] != LAPIC_STATE_VERSION)
+    if (!dev_state_load_ok(&lapic_state, LAPIC_SAVED_SIZE, buf, len))
         return -EINVAL;
     const uint8_t *p = buf + 3;
     timer_disarm(l);
-    uint64_t base = get64(&p);
+    uint64_t base = dev_state_get(&p, 8);
     l->apic_base = (base & ~APIC_BASE_BSP) | (l->apic_base & APIC_BASE_BSP);
-    l->id = get32(&p) & 0xff000000u;
-    l->tpr = get32(&p) & 0xff;
-    l->ldr = get32(&p) & 0xff000000u;
-    l->dfr = (get32(&p) & 0xf0000000u) | 0x0fffffffu;
-    l->svr = get32(&p) & 0x3ff;
-    l->esr = get32(&p) & 0xff;
-    l->esr_pending = get32(&p) & 0xff;
-    l->icr_lo = get32(&p) & ICR_LO_WRITABLE;
-    l->icr_hi = get32(&p) & 0xff000000u;
+    l->id = dev_state_get(&p, 4) & 0xff000000u;
+    l->tpr = dev_state_get(&p, 4) & 0xff;
+    l->ldr = dev_state_get(&p, 4) & 0xff000000u;
+    l->dfr = (dev_state_get(&p, 4) & 0xf0000000u) | 0x0fffffffu;
+    l->svr = dev_state_get(&p, 4) & 0x3ff;
+    l->esr = dev_state_get(&p, 4) & 0xff;
+    l->esr_pending = dev_state_get(&p, 4) & 0xff;
+    l->icr_lo = dev_state_get(&p, 4) & ICR_LO_WRITABLE;
+    l->icr_hi = dev_state_get(&p, 4) & 0xff000000u;
     for (int i = 0; i < LAPIC_LVT_COUNT; i++) {
         uint32_t keep = (i == LVT_LINT0 || i == LVT_LINT1) ? LAPIC_LVT_REMOTE_IRR : 0;
-        l->lvt[i] = get32(&p) & (lvt_writable[i] | keep);
+        l->lvt[i] = dev_state_get(&p, 4) & (lvt_writable[i] | keep);
     }
     for (int i = 0; i < 8; i++)
-        l->isr[i] = get32(&p);
+        l->isr[i] = dev_state_get(&p, 4);
     for (int i = 0; i < 8; i++)
-        l->tmr[i] = get32(&p);
+        l->tmr[i] = dev_state_get(&p, 4);
     for (int i = 0; i < 8; i++)
-        l->irr[i] = get32(&p);
-    l->timer_initial = get32(&p);
-    l->timer_divide = get32(&p) & 0xb;
-    l->timer_start_ns = get64(&p);
-    l->timer_deadline_ns = get64(&p);
-    l->tsc_deadline = get64(&p);
+        l->irr[i] = dev_state_get(&p, 4);
+    l->timer_initial = dev_state_get(&p, 4);
+    l->timer_divide = dev_state_get(&p, 4) & 0xb;
+    l->timer_start_ns = dev_state_get(&p, 8);
+    l->timer_deadline_ns = dev_state_get(&p, 8);
+    l->tsc_deadline = dev_state_get(&p, 8);
     bool armed = *p++ != 0;
     l->lint_level[0] = *p++ != 0;
     l->lint_level[1] = *p++ != 0;

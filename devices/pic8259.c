@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <string.h>
 
+#include "devices/device_state.h"
 #include "devices/iobus.h"
 
 enum { PIC_MASTER = 0, PIC_SLAVE = 1 };
@@ -411,8 +412,9 @@ int pic_attach(struct pic *p, struct iobus *bus)
 
 /* --- snapshot --- */
 
-#define PIC_STATE_MAGIC 0x59
-#define PIC_STATE_VERSION 1
+static const struct dev_state_head pic_state = {
+    .magic = { 0x59 }, .magic_len = 1, .version = 1,
+};
 
 enum {
     PIC_SAVED_HEADER = 2,
@@ -422,13 +424,10 @@ enum {
 
 size_t pic_save(const struct pic *p, uint8_t *buf, size_t len)
 {
-    if (!buf)
-        return PIC_SAVED_SIZE;
-    if (len < PIC_SAVED_SIZE)
-        return 0;
-    uint8_t *q = buf;
-    *q++ = PIC_STATE_MAGIC;
-    *q++ = PIC_STATE_VERSION;
+    uint8_t *q;
+    size_t n = dev_state_save_open(&pic_state, PIC_SAVED_SIZE, buf, len, &q);
+    if (!q)
+        return n;
     for (int i = 0; i < 2; i++) {
         const struct pic8259 *c = &p->chip[i];
         *q++ = c->irr; *q++ = c->isr; *q++ = c->imr; *q++ = c->lines;
@@ -437,13 +436,12 @@ size_t pic_save(const struct pic *p, uint8_t *buf, size_t len)
         *q++ = c->poll; *q++ = c->special_mask; *q++ = c->rotate_aeoi;
     }
     *q++ = p->intr_level;
-    return PIC_SAVED_SIZE;
+    return n;
 }
 
 int pic_load(struct pic *p, const uint8_t *buf, size_t len)
 {
-    if (!buf || len < PIC_SAVED_SIZE || buf[0] != PIC_STATE_MAGIC ||
-        buf[1] != PIC_STATE_VERSION)
+    if (!dev_state_load_ok(&pic_state, PIC_SAVED_SIZE, buf, len))
         return -EINVAL;
     const uint8_t *q = buf + PIC_SAVED_HEADER;
     for (int i = 0; i < 2; i++) {

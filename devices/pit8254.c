@@ -5,6 +5,7 @@
 #include <stdbool.h>
 #include <string.h>
 
+#include "devices/device_state.h"
 #include "devices/iobus.h"
 
 #define NEVER UINT64_MAX
@@ -559,8 +560,9 @@ int pit_attach(struct pit *p, struct iobus *bus)
 
 /* --- snapshot: little-endian, times as CLKs before (or after) now --- */
 
-#define PIT_STATE_MAGIC 0x54
-#define PIT_STATE_VERSION 1
+static const struct dev_state_head pit_state = {
+    .magic = { 0x54 }, .magic_len = 1, .version = 1,
+};
 
 enum {
     PIT_SAVED_HEADER = 2,
@@ -568,32 +570,13 @@ enum {
     PIT_SAVED_SIZE = PIT_SAVED_HEADER + PIT_CHANNELS * PIT_SAVED_CHANNEL + 1 + 8,
 };
 
-static uint8_t *put(uint8_t *q, uint64_t v, int bytes)
-{
-    for (int i = 0; i < bytes; i++)
-        *q++ = (uint8_t)(v >> (8 * i));
-    return q;
-}
-
-static uint64_t get(const uint8_t **q, int bytes)
-{
-    uint64_t v = 0;
-    for (int i = 0; i < bytes; i++)
-        v |= (uint64_t)(*q)[i] << (8 * i);
-    *q += bytes;
-    return v;
-}
-
 size_t pit_save(const struct pit *p, uint8_t *buf, size_t len)
 {
-    if (!buf)
-        return PIT_SAVED_SIZE;
-    if (len < PIT_SAVED_SIZE)
-        return 0;
+    uint8_t *q;
+    size_t n = dev_state_save_open(&pit_state, PIT_SAVED_SIZE, buf, len, &q);
+    if (!q)
+        return n;
     uint64_t tick = now_tick(p);
-    uint8_t *q = buf;
-    *q++ = PIT_STATE_MAGIC;
-    *q++ = PIT_STATE_VERSION;
     for (int i = 0; i < PIT_CHANNELS; i++) {
         const struct pit_channel *c = &p->ch[i];
         const uint8_t flags[19] = {
@@ -603,24 +586,23 @@ size_t pit_save(const struct pit *p, uint8_t *buf, size_t len)
         };
         memcpy(q, flags, sizeof(flags));
         q += sizeof(flags);
-        q = put(q, c->cr, 2);
-        q = put(q, c->ol, 2);
-        q = put(q, c->n, 4);
-        q = put(q, c->state == PIT_COUNTING ? tick - c->t0 : 0, 8);
-        q = put(q, c->frozen, 8);
-        q = put(q, c->hold, 2);
-        q = put(q, c->next_n, 4);
-        q = put(q, c->reload_pending ? c->reload_tick - tick : 0, 8);  /* signed */
+        q = dev_state_put(q, c->cr, 2);
+        q = dev_state_put(q, c->ol, 2);
+        q = dev_state_put(q, c->n, 4);
+        q = dev_state_put(q, c->state == PIT_COUNTING ? tick - c->t0 : 0, 8);
+        q = dev_state_put(q, c->frozen, 8);
+        q = dev_state_put(q, c->hold, 2);
+        q = dev_state_put(q, c->next_n, 4);
+        q = dev_state_put(q, c->reload_pending ? c->reload_tick - tick : 0, 8);  /* signed */
     }
     *q++ = p->irq0_level;
-    q = put(q, tick - p->irq0_tick, 8);
-    return PIT_SAVED_SIZE;
+    dev_state_put(q, tick - p->irq0_tick, 8);
+    return n;
 }
 
 int pit_load(struct pit *p, const uint8_t *buf, size_t len)
 {
-    if (!buf || len < PIT_SAVED_SIZE || buf[0] != PIT_STATE_MAGIC ||
-        buf[1] != PIT_STATE_VERSION)
+    if (!dev_state_load_ok(&pit_state, PIT_SAVED_SIZE, buf, len))
         return -EINVAL;
     struct pit_channel ch[PIT_CHANNELS];
     uint64_t since_t0[PIT_CHANNELS];
@@ -637,14 +619,14 @@ int pit_load(struct pit *p, const uint8_t *buf, size_t len)
         c->status_latched = f[7]; c->status = f[8]; c->null_count = f[9];
         c->gate = f[10]; c->has_count = f[11]; c->state = f[12];
         c->reload_pending = f[13];
-        c->cr = (uint16_t)get(&q, 2);
-        c->ol = (uint16_t)get(&q, 2);
-        c->n = (uint32_t)get(&q, 4);
-        since_t0[i] = get(&q, 8);
-        c->frozen = get(&q, 8);
-        c->hold = (uint16_t)get(&q, 2);
-        c->next_n = (uint32_t)get(&q, 4);
-        until_reload[i] = (int64_t)get(&q, 8);
+        c->cr = (uint16_t)dev_state_get(&q, 2);
+        c->ol = (uint16_t)dev_state_get(&q, 2);
+        c->n = (uint32_t)dev_state_get(&q, 4);
+        since_t0[i] = dev_state_get(&q, 8);
+        c->frozen = dev_state_get(&q, 8);
+        c->hold = (uint16_t)dev_state_get(&q, 2);
+        c->next_n = (uint32_t)dev_state_get(&q, 4);
+        until_reload[i] = (int64_t)dev_state_get(&q, 8);
         if (c->cw_mode > 7 || c->mode != (c->cw_mode >= 6 ? c->cw_mode - 4 : c->cw_mode) ||
             c->rw < PIT_RW_LSB || c->rw > PIT_RW_LSB_MSB || c->bcd > 1 ||
             c->write_msb > 1 || c->read_msb > 1 || c->count_latched > 1 ||
@@ -661,7 +643,7 @@ int pit_load(struct pit *p, const uint8_t *buf, size_t len)
             max_back = (uint64_t)-until_reload[i];
     }
     uint8_t irq0_level = *q++;
-    uint64_t since_irq0 = get(&q, 8);
+    uint64_t since_irq0 = dev_state_get(&q, 8);
     if (irq0_level > 1 || since_irq0 > (UINT64_MAX >> 2))
         return -EINVAL;
     if (since_irq0 > max_back)

@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <string.h>
 
+#include "devices/device_state.h"
 #include "devices/iobus.h"
 #include "devices/pit8254.h"
 
@@ -54,27 +55,26 @@ int port61_attach(struct port61 *d, struct iobus *bus)
                           port61_port_write, d);
 }
 
-#define PORT61_STATE_MAGIC 0x61
-#define PORT61_STATE_VERSION 1
+static const struct dev_state_head port61_state = {
+    .magic = { 0x61 }, .magic_len = 1, .version = 1,
+};
 enum { PORT61_SAVED_SIZE = 4 };
 
 size_t port61_save(const struct port61 *d, uint8_t *buf, size_t len)
 {
-    if (!buf)
-        return PORT61_SAVED_SIZE;
-    if (len < PORT61_SAVED_SIZE)
-        return 0;
-    buf[0] = PORT61_STATE_MAGIC;
-    buf[1] = PORT61_STATE_VERSION;
-    buf[2] = d->control;
-    buf[3] = d->refresh;
-    return PORT61_SAVED_SIZE;
+    uint8_t *q;
+    size_t n = dev_state_save_open(&port61_state, PORT61_SAVED_SIZE, buf, len, &q);
+    if (!q)
+        return n;
+    q[0] = d->control;
+    q[1] = d->refresh;
+    return n;
 }
 
 int port61_load(struct port61 *d, const uint8_t *buf, size_t len)
 {
-    if (!buf || len < PORT61_SAVED_SIZE || buf[0] != PORT61_STATE_MAGIC ||
-        buf[1] != PORT61_STATE_VERSION || (buf[2] & ~PORT61_WRITABLE) || buf[3] > 1)
+    if (!dev_state_load_ok(&port61_state, PORT61_SAVED_SIZE, buf, len) ||
+        (buf[2] & ~PORT61_WRITABLE) || buf[3] > 1)
         return -EINVAL;
     d->control = buf[2];
     d->refresh = buf[3];

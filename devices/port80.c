@@ -3,6 +3,7 @@
 
 #include <errno.h>
 
+#include "devices/device_state.h"
 #include "devices/iobus.h"
 
 static uint32_t port80_read(void *opaque, uint16_t port, int size)
@@ -28,32 +29,28 @@ int port80_init(struct port80 *p, struct iobus *bus)
 }
 
 /* Saved as: magic, version, last code, writes (8 bytes little-endian). */
-#define PORT80_STATE_MAGIC 0x80
-#define PORT80_STATE_VERSION 1
+static const struct dev_state_head port80_state = {
+    .magic = { 0x80 }, .magic_len = 1, .version = 1,
+};
 #define PORT80_SAVED_SIZE 11
 
 size_t port80_save(const struct port80 *p, uint8_t *buf, size_t len)
 {
-    if (!buf)
-        return PORT80_SAVED_SIZE;
-    if (len < PORT80_SAVED_SIZE)
-        return 0;
-    buf[0] = PORT80_STATE_MAGIC;
-    buf[1] = PORT80_STATE_VERSION;
-    buf[2] = p->last;
-    for (int i = 0; i < 8; i++)
-        buf[3 + i] = (uint8_t)(p->writes >> (8 * i));
-    return PORT80_SAVED_SIZE;
+    uint8_t *q;
+    size_t n = dev_state_save_open(&port80_state, PORT80_SAVED_SIZE, buf, len, &q);
+    if (!q)
+        return n;
+    *q++ = p->last;
+    dev_state_put(q, p->writes, 8);
+    return n;
 }
 
 int port80_load(struct port80 *p, const uint8_t *buf, size_t len)
 {
-    if (len < PORT80_SAVED_SIZE || buf[0] != PORT80_STATE_MAGIC ||
-        buf[1] != PORT80_STATE_VERSION)
+    if (!dev_state_load_ok(&port80_state, PORT80_SAVED_SIZE, buf, len))
         return -EINVAL;
-    p->last = buf[2];
-    p->writes = 0;
-    for (int i = 0; i < 8; i++)
-        p->writes |= (uint64_t)buf[3 + i] << (8 * i);
+    const uint8_t *q = buf + 2;
+    p->last = *q++;
+    p->writes = dev_state_get(&q, 8);
     return 0;
 }

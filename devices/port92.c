@@ -3,6 +3,7 @@
 
 #include <errno.h>
 
+#include "devices/device_state.h"
 #include "devices/iobus.h"
 
 void port92_init(struct port92 *p, bool a20_enabled)
@@ -65,26 +66,24 @@ int port92_attach(struct port92 *p, struct iobus *bus)
 
 /* --- snapshot --- */
 
-#define PORT92_STATE_MAGIC 0x92
-#define PORT92_STATE_VERSION 1
+static const struct dev_state_head port92_state = {
+    .magic = { 0x92 }, .magic_len = 1, .version = 1,
+};
 #define PORT92_SAVED_SIZE 3
 
 size_t port92_save(const struct port92 *p, uint8_t *buf, size_t len)
 {
-    if (!buf)
-        return PORT92_SAVED_SIZE;
-    if (len < PORT92_SAVED_SIZE)
-        return 0;
-    buf[0] = PORT92_STATE_MAGIC;
-    buf[1] = PORT92_STATE_VERSION;
-    buf[2] = p->value;
-    return PORT92_SAVED_SIZE;
+    uint8_t *q;
+    size_t n = dev_state_save_open(&port92_state, PORT92_SAVED_SIZE, buf, len, &q);
+    if (!q)
+        return n;
+    *q = p->value;
+    return n;
 }
 
 int port92_load(struct port92 *p, const uint8_t *buf, size_t len)
 {
-    if (!buf || len < PORT92_SAVED_SIZE || buf[0] != PORT92_STATE_MAGIC ||
-        buf[1] != PORT92_STATE_VERSION)
+    if (!dev_state_load_ok(&port92_state, PORT92_SAVED_SIZE, buf, len))
         return -EINVAL;
     p->value = buf[2];
     return 0;

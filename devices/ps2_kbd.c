@@ -4,6 +4,8 @@
 #include <errno.h>
 #include <string.h>
 
+#include "devices/device_state.h"
+
 /* Every key by its set-1 and set-2 make codes (IBM PS/2 Technical
  * Reference, 101/102-key keyboard, scan code tables for sets 1 and 2).
  * 0xE0xx: the key is sent with an E0 prefix in both sets. */
@@ -256,8 +258,9 @@ void ps2_kbd_command(struct ps2_kbd *k, uint8_t byte)
 
 /* --- snapshot --- */
 
-#define PS2_KBD_STATE_MAGIC 0x4b
-#define PS2_KBD_STATE_VERSION 1
+static const struct dev_state_head ps2_kbd_state = {
+    .magic = { 0x4b }, .magic_len = 1, .version = 1,
+};
 
 enum {
     PS2_KBD_SAVED_HEADER = 2,
@@ -267,13 +270,10 @@ enum {
 
 size_t ps2_kbd_save(const struct ps2_kbd *k, uint8_t *buf, size_t len)
 {
-    if (!buf)
-        return PS2_KBD_SAVED_SIZE;
-    if (len < PS2_KBD_SAVED_SIZE)
-        return 0;
-    uint8_t *p = buf;
-    *p++ = PS2_KBD_STATE_MAGIC;
-    *p++ = PS2_KBD_STATE_VERSION;
+    uint8_t *p;
+    size_t n = dev_state_save_open(&ps2_kbd_state, PS2_KBD_SAVED_SIZE, buf, len, &p);
+    if (!p)
+        return n;
     *p++ = (uint8_t)k->count;
     *p++ = (uint8_t)(k->count >> 8);
     *p++ = k->scancode_set;
@@ -285,13 +285,12 @@ size_t ps2_kbd_save(const struct ps2_kbd *k, uint8_t *buf, size_t len)
     /* The queue in order, from its head. */
     for (int i = 0; i < PS2_KBD_QUEUE; i++)
         *p++ = i < k->count ? k->queue[(k->head + i) % PS2_KBD_QUEUE] : 0;
-    return PS2_KBD_SAVED_SIZE;
+    return n;
 }
 
 int ps2_kbd_load(struct ps2_kbd *k, const uint8_t *buf, size_t len)
 {
-    if (!buf || len < PS2_KBD_SAVED_SIZE || buf[0] != PS2_KBD_STATE_MAGIC ||
-        buf[1] != PS2_KBD_STATE_VERSION)
+    if (!dev_state_load_ok(&ps2_kbd_state, PS2_KBD_SAVED_SIZE, buf, len))
         return -EINVAL;
     const uint8_t *p = buf + PS2_KBD_SAVED_HEADER;
     unsigned count = p[0] | p[1] << 8;

@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <string.h>
 
+#include "devices/device_state.h"
 #include "devices/iobus.h"
 
 #define NS_PER_SEC 1000000000ull
@@ -507,46 +508,30 @@ int rtc_attach(struct rtc *r, struct iobus *bus)
 
 /* --- snapshot --- */
 
-#define RTC_STATE_MAGIC 0x70
-#define RTC_STATE_VERSION 1
+static const struct dev_state_head rtc_state = {
+    .magic = { 0x70 }, .magic_len = 1, .version = 1,
+};
 
 enum {
     RTC_SAVED_HEADER = 2,
     RTC_SAVED_SIZE = RTC_SAVED_HEADER + RTC_CMOS_SIZE + 3 + 8 + 8,
 };
 
-static void put64(uint8_t *p, uint64_t v)
-{
-    for (int i = 0; i < 8; i++)
-        p[i] = (uint8_t)(v >> (8 * i));
-}
-
-static uint64_t get64(const uint8_t *p)
-{
-    uint64_t v = 0;
-    for (int i = 0; i < 8; i++)
-        v |= (uint64_t)p[i] << (8 * i);
-    return v;
-}
-
 size_t rtc_save(const struct rtc *r, uint8_t *buf, size_t len)
 {
-    if (!buf)
-        return RTC_SAVED_SIZE;
-    if (len < RTC_SAVED_SIZE)
-        return 0;
+    uint8_t *p;
+    size_t n = dev_state_save_open(&rtc_state, RTC_SAVED_SIZE, buf, len, &p);
+    if (!p)
+        return n;
     uint64_t now = now_ns(r);
-    uint8_t *p = buf;
-    *p++ = RTC_STATE_MAGIC;
-    *p++ = RTC_STATE_VERSION;
     memcpy(p, r->cmos, RTC_CMOS_SIZE);
     p += RTC_CMOS_SIZE;
     *p++ = r->index;
     *p++ = r->nmi_masked;
     *p++ = r->dse_fell_back;
-    put64(p, r->next_update_ns - now);      /* two's complement: may be "past" */
-    put64(p + 8, r->next_periodic_ns - now);
-    return RTC_SAVED_SIZE;
+    p = dev_state_put(p, r->next_update_ns - now, 8);   /* two's complement: may be "past" */
+    dev_state_put(p, r->next_periodic_ns - now, 8);
+    return n;
 }
 
 static uint64_t from_delta(uint64_t now, int64_t delta)
@@ -558,7 +543,7 @@ static uint64_t from_delta(uint64_t now, int64_t delta)
 
 int rtc_load(struct rtc *r, const uint8_t *buf, size_t len)
 {
-    if (!buf || len < RTC_SAVED_SIZE || buf[0] != RTC_STATE_MAGIC || buf[1] != RTC_STATE_VERSION)
+    if (!dev_state_load_ok(&rtc_state, RTC_SAVED_SIZE, buf, len))
         return -EINVAL;
     const uint8_t *p = buf + RTC_SAVED_HEADER;
     uint64_t now = now_ns(r);
@@ -569,7 +554,9 @@ int rtc_load(struct rtc *r, const uint8_t *buf, size_t len)
     r->index = p[0] & 0x7f;
     r->nmi_masked = p[1] != 0;
     r->dse_fell_back = p[2] != 0;
-    int64_t du = (int64_t)get64(p + 3), dp = (int64_t)get64(p + 11);
+    p += 3;
+    int64_t du = (int64_t)dev_state_get(&p, 8);
+    int64_t dp = (int64_t)dev_state_get(&p, 8);
     /* A delta longer than a period is nonsense from a broken file; clamp. */
     if (du > (int64_t)NS_PER_SEC) du = NS_PER_SEC;
     if (dp > (int64_t)NS_PER_SEC) dp = NS_PER_SEC;

@@ -5,6 +5,7 @@
 #include <stdbool.h>
 #include <string.h>
 
+#include "devices/device_state.h"
 #include "devices/iobus.h"
 
 /* Modem input lines when not in loopback: the backend is "a terminal that is
@@ -324,8 +325,9 @@ int uart_attach(struct uart16550 *u, struct iobus *bus)
 
 /* --- snapshot --- */
 
-#define UART_STATE_MAGIC 0x55
-#define UART_STATE_VERSION 1
+static const struct dev_state_head uart_state = {
+    .magic = { 0x55 }, .magic_len = 1, .version = 1,
+};
 
 enum {
     UART_SAVED_HEADER = 2,
@@ -335,23 +337,20 @@ enum {
 
 size_t uart_save(const struct uart16550 *u, uint8_t *buf, size_t len)
 {
-    if (!buf)
-        return UART_SAVED_SIZE;
-    if (len < UART_SAVED_SIZE)
-        return 0;
-    uint8_t *p = buf;
-    *p++ = UART_STATE_MAGIC;
-    *p++ = UART_STATE_VERSION;
+    uint8_t *p;
+    size_t n = dev_state_save_open(&uart_state, UART_SAVED_SIZE, buf, len, &p);
+    if (!p)
+        return n;
     *p++ = u->ier; *p++ = u->lcr; *p++ = u->mcr; *p++ = u->lsr;
     *p++ = u->msr; *p++ = u->scr; *p++ = u->dll; *p++ = u->dlm;
     *p++ = u->fcr; *p++ = u->rx_head; *p++ = u->rx_count; *p++ = u->thr_ipending;
     memcpy(p, u->rx_fifo, UART_FIFO_SIZE);
-    return UART_SAVED_SIZE;
+    return n;
 }
 
 int uart_load(struct uart16550 *u, const uint8_t *buf, size_t len)
 {
-    if (len < UART_SAVED_SIZE || buf[0] != UART_STATE_MAGIC || buf[1] != UART_STATE_VERSION)
+    if (!dev_state_load_ok(&uart_state, UART_SAVED_SIZE, buf, len))
         return -EINVAL;
     const uint8_t *p = buf + UART_SAVED_HEADER;
     if (p[9] >= UART_FIFO_SIZE || p[10] > UART_FIFO_SIZE)

@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <string.h>
 
+#include "devices/device_state.h"
 #include "devices/iobus.h"
 #include "mem/memmap.h"
 
@@ -285,8 +286,9 @@ int vga_text_snapshot(struct vga_text *v, struct memmap *m, char *out, size_t le
 
 /* --- snapshot --- */
 
-#define VGA_STATE_MAGIC 0xB8
-#define VGA_STATE_VERSION 1
+static const struct dev_state_head vga_state = {
+    .magic = { 0xB8 }, .magic_len = 1, .version = 1,
+};
 
 enum {
     VGA_SAVED_HEADER = 2,
@@ -295,13 +297,10 @@ enum {
 
 size_t vga_text_save(const struct vga_text *v, uint8_t *buf, size_t len)
 {
-    if (!buf)
-        return VGA_SAVED_SIZE;
-    if (len < VGA_SAVED_SIZE)
-        return 0;
-    uint8_t *p = buf;
-    *p++ = VGA_STATE_MAGIC;
-    *p++ = VGA_STATE_VERSION;
+    uint8_t *p;
+    size_t n = dev_state_save_open(&vga_state, VGA_SAVED_SIZE, buf, len, &p);
+    if (!p)
+        return n;
     *p++ = v->misc;
     *p++ = v->feature;
     *p++ = v->crtc_index;
@@ -320,12 +319,12 @@ size_t vga_text_save(const struct vga_text *v, uint8_t *buf, size_t len)
     *p++ = v->dac_reading;
     memcpy(p, v->dac, sizeof(v->dac)); p += sizeof(v->dac);
     *p++ = v->status_toggle;
-    return VGA_SAVED_SIZE;
+    return n;
 }
 
 int vga_text_load(struct vga_text *v, const uint8_t *buf, size_t len)
 {
-    if (!buf || len < VGA_SAVED_SIZE || buf[0] != VGA_STATE_MAGIC || buf[1] != VGA_STATE_VERSION)
+    if (!dev_state_load_ok(&vga_state, VGA_SAVED_SIZE, buf, len))
         return -EINVAL;
     const uint8_t *p = buf + VGA_SAVED_HEADER;
     if (p[2 + 3 * 257 + 1 + 32 + 1 + 3] > 2)    /* DAC component 0-2 */

@@ -375,50 +375,51 @@ static void msrs_io(struct vcpu *v, unsigned long req, struct kvm_msr_entry *e)
     }
 }
 
-static void report(struct vcpu *v, const char *what)
+/* One ioctl on the vCPU's fd; false, after saying which on stderr, when it
+ * fails. */
+static bool vcpu_ioctl(struct vcpu *v, unsigned long req, void *arg, const char *what)
 {
+    struct kvm_vcpu_state *st = v->accel_state;
+    if (ioctl(st->fd, req, arg) == 0)
+        return true;
     fprintf(stderr, "glass: kvm: vCPU %d: %s: %s\n", v->index, what, strerror(errno));
+    return false;
 }
+
+/* A vCPU's state as KVM's structures hold it (kvm_state.c converts). */
+struct kvm_vcpu_image {
+    struct kvm_regs regs;
+    struct kvm_sregs sregs;
+    struct kvm_fpu fpu;
+    struct kvm_msr_entry msr[KVM_GLASS_NMSRS];
+    struct kvm_debugregs dr;
+    struct kvm_vcpu_events ev;
+};
 
 static void kvm_state_out(struct vcpu *v)
 {
     struct kvm_vcpu_state *st = v->accel_state;
     struct x86_cpu *cpu = &v->cpu;
-    struct kvm_regs regs;
-    struct kvm_sregs sregs;
-    struct kvm_fpu fpu;
-    struct kvm_vcpu_events ev;
-    struct kvm_msr_entry msr[KVM_GLASS_NMSRS];
+    struct kvm_vcpu_image k;
     if (!st)
         return;
-    if (ioctl(st->fd, KVM_GET_REGS, &regs) == 0)
-        kvm_regs_to_cpu(cpu, &regs);
-    else
-        report(v, "KVM_GET_REGS");
-    if (ioctl(st->fd, KVM_GET_SREGS, &sregs) == 0)
-        kvm_sregs_to_cpu(cpu, &sregs);
-    else
-        report(v, "KVM_GET_SREGS");
-    if (ioctl(st->fd, KVM_GET_FPU, &fpu) == 0)
-        kvm_fpu_to_cpu(cpu, &fpu);
-    else
-        report(v, "KVM_GET_FPU");
-    kvm_msrs_from_cpu(cpu, 0, msr);    /* indices, and glass's values as a fallback */
-    msrs_io(v, KVM_GET_MSRS, msr);
+    if (vcpu_ioctl(v, KVM_GET_REGS, &k.regs, "KVM_GET_REGS"))
+        kvm_regs_to_cpu(cpu, &k.regs);
+    if (vcpu_ioctl(v, KVM_GET_SREGS, &k.sregs, "KVM_GET_SREGS"))
+        kvm_sregs_to_cpu(cpu, &k.sregs);
+    if (vcpu_ioctl(v, KVM_GET_FPU, &k.fpu, "KVM_GET_FPU"))
+        kvm_fpu_to_cpu(cpu, &k.fpu);
+    kvm_msrs_from_cpu(cpu, 0, k.msr);  /* indices, and glass's values as a fallback */
+    msrs_io(v, KVM_GET_MSRS, k.msr);
     uint64_t host_tsc = x86_host_tsc();
     for (int i = 0; i < KVM_GLASS_NMSRS; i++)
-        if (msr[i].index == MSR_IA32_TSC && (st->msr_refused & (1u << i)))
-            msr[i].data = host_tsc + (uint64_t)cpu->tsc_offset;
-    kvm_msrs_to_cpu(cpu, host_tsc, msr, KVM_GLASS_NMSRS);
-    if (st->vm->has_debugregs) {
-        struct kvm_debugregs dr;
-        if (ioctl(st->fd, KVM_GET_DEBUGREGS, &dr) == 0)
-            kvm_debugregs_to_cpu(cpu, &dr);
-    }
-    if (ioctl(st->fd, KVM_GET_VCPU_EVENTS, &ev) == 0)
-        kvm_events_to_cpu(cpu, &ev);
-    else
-        report(v, "KVM_GET_VCPU_EVENTS");
+        if (k.msr[i].index == MSR_IA32_TSC && (st->msr_refused & (1u << i)))
+            k.msr[i].data = host_tsc + (uint64_t)cpu->tsc_offset;
+    kvm_msrs_to_cpu(cpu, host_tsc, k.msr, KVM_GLASS_NMSRS);
+    if (st->vm->has_debugregs && ioctl(st->fd, KVM_GET_DEBUGREGS, &k.dr) == 0)
+        kvm_debugregs_to_cpu(cpu, &k.dr);
+    if (vcpu_ioctl(v, KVM_GET_VCPU_EVENTS, &k.ev, "KVM_GET_VCPU_EVENTS"))
+        kvm_events_to_cpu(cpu, &k.ev);
     cpu->halted = st->halted;
     cpu->shutdown = st->shutdown;
 }
@@ -427,35 +428,26 @@ static void kvm_state_in(struct vcpu *v)
 {
     struct kvm_vcpu_state *st = v->accel_state;
     struct x86_cpu *cpu = &v->cpu;
-    struct kvm_regs regs;
-    struct kvm_sregs sregs;
-    struct kvm_fpu fpu;
-    struct kvm_vcpu_events ev;
-    struct kvm_msr_entry msr[KVM_GLASS_NMSRS];
+    struct kvm_vcpu_image k;
     if (!st)
         return;
     /* Order: sregs before regs (RFLAGS.VM and the mode decide how KVM
      * takes the rest), MSRs after sregs (EFER), events last. */
-    kvm_sregs_from_cpu(cpu, &sregs);
-    if (ioctl(st->fd, KVM_SET_SREGS, &sregs) < 0)
-        report(v, "KVM_SET_SREGS (control registers, EFER or segments the host refuses)");
-    kvm_regs_from_cpu(cpu, &regs);
-    if (ioctl(st->fd, KVM_SET_REGS, &regs) < 0)
-        report(v, "KVM_SET_REGS");
-    kvm_fpu_from_cpu(cpu, &fpu);
-    if (ioctl(st->fd, KVM_SET_FPU, &fpu) < 0)
-        report(v, "KVM_SET_FPU");
-    kvm_msrs_from_cpu(cpu, x86_host_tsc(), msr);
-    msrs_io(v, KVM_SET_MSRS, msr);
+    kvm_sregs_from_cpu(cpu, &k.sregs);
+    vcpu_ioctl(v, KVM_SET_SREGS, &k.sregs,
+               "KVM_SET_SREGS (control registers, EFER or segments the host refuses)");
+    kvm_regs_from_cpu(cpu, &k.regs);
+    vcpu_ioctl(v, KVM_SET_REGS, &k.regs, "KVM_SET_REGS");
+    kvm_fpu_from_cpu(cpu, &k.fpu);
+    vcpu_ioctl(v, KVM_SET_FPU, &k.fpu, "KVM_SET_FPU");
+    kvm_msrs_from_cpu(cpu, x86_host_tsc(), k.msr);
+    msrs_io(v, KVM_SET_MSRS, k.msr);
     if (st->vm->has_debugregs) {
-        struct kvm_debugregs dr;
-        kvm_debugregs_from_cpu(cpu, &dr);
-        if (ioctl(st->fd, KVM_SET_DEBUGREGS, &dr) < 0)
-            report(v, "KVM_SET_DEBUGREGS");
+        kvm_debugregs_from_cpu(cpu, &k.dr);
+        vcpu_ioctl(v, KVM_SET_DEBUGREGS, &k.dr, "KVM_SET_DEBUGREGS");
     }
-    kvm_events_from_cpu(cpu, &ev);
-    if (ioctl(st->fd, KVM_SET_VCPU_EVENTS, &ev) < 0)
-        report(v, "KVM_SET_VCPU_EVENTS");
+    kvm_events_from_cpu(cpu, &k.ev);
+    vcpu_ioctl(v, KVM_SET_VCPU_EVENTS, &k.ev, "KVM_SET_VCPU_EVENTS");
     st->halted = cpu->halted;
     st->shutdown = cpu->shutdown;
     st->halt_if = (x86_get_rflags(cpu) & FL_IF) != 0;

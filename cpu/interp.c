@@ -24,6 +24,7 @@
 #include "cpu/exception.h"
 #include "cpu/interp_block.h"
 #include "cpu/mmu.h"
+#include "cpu/run_checks.h"
 #include "mem/tlb.h"
 
 #define DR6_BS (1ull << 14)  /* single-step trap (SDM Vol. 3, 18.2.3) */
@@ -234,35 +235,18 @@ static bool at_breakpoint(struct x86_cpu *cpu, struct interp_cache *c)
     return false;
 }
 
-
-static int stop(struct x86_cpu *cpu, struct vm_exit *exit, uint32_t reason)
-{
-    exit->reason = reason;
-    exit->rip = cpu->rip;
-    return 0;
-}
-
+/* The checks before each block (stop, interrupts, HLT, budget) are
+ * cpu/run_checks.h's, shared with the translator's dispatcher. */
 static int run_loop(struct x86_cpu *cpu, struct interp_cache *c, struct vm_exit *exit,
                     uint64_t end_count)
 {
     for (;;) {
-        if (cpu->shutdown)
-            return stop(cpu, exit, EXIT_TRIPLE_FAULT);
-        if (cpu->env.stop_request)
-            return stop(cpu, exit, EXIT_GLASS_STOP);
-        if (cpu->env.intr_pending || cpu->nmi_pending) {
-            x86_take_interrupts(cpu);
-            if (cpu->shutdown)
-                return stop(cpu, exit, EXIT_TRIPLE_FAULT);
-        }
-        if (cpu->halted)
-            return stop(cpu, exit, EXIT_HLT);
-        if (cpu->insn_count >= end_count)
-            return stop(cpu, exit, EXIT_GLASS_STOP);
+        if (run_must_stop(cpu, exit, end_count))
+            return 0;
 
         const struct debug_ctl *d = c ? interp_cache_debug(c) : NULL;
         if (d && d->nbreak && at_breakpoint(cpu, c))
-            return stop(cpu, exit, EXIT_GLASS_DEBUG);
+            return run_stop(cpu, exit, EXIT_GLASS_DEBUG);
 
         bool tf = (cpu->rflags & FL_TF) != 0;
         bool stepping = d && d->single_step;
@@ -276,7 +260,7 @@ static int run_loop(struct x86_cpu *cpu, struct interp_cache *c, struct vm_exit 
             if (tf)
                 single_step_trap(cpu);
             if (stepping)
-                return stop(cpu, exit, EXIT_GLASS_DEBUG);
+                return run_stop(cpu, exit, EXIT_GLASS_DEBUG);
             continue;
         }
         run_blocks(cpu, c, false, end_count);

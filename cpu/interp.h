@@ -11,13 +11,16 @@
  * cpu/interp_accel.c installs) and drops the blocks it touches.
  *
  * The files: interp.c the run loop; interp_cache.c the cache and decoding
- * a block; interp_chain.c going from block to block; exec_fast*.c the
- * specialised and fused handlers; interp_accel.c the accelerator. */
+ * a block; block_index.c its index by key and by guest page (shared with
+ * the translator); interp_chain.c going from block to block; exec_fast*.c
+ * the specialised and fused handlers; interp_accel.c the accelerator;
+ * run_checks.h what the run loop checks between blocks (also shared). */
 #ifndef GLASS_CPU_INTERP_H
 #define GLASS_CPU_INTERP_H
 
 #include <stdint.h>
 
+#include "cpu/block_index.h"
 #include "cpu/decode.h"
 #include "cpu/exec.h"
 #include "cpu/x86_cpu.h"
@@ -59,17 +62,12 @@ struct ic_insn {
 #define IC_MODE_FLAT 0x80           /* 32-bit flat, or 64-bit */
 
 struct ic_block {
-    const uint8_t *host;        /* host pointer of the first byte: the key */
-    uint64_t rip;               /* RIP of the first instruction: the key */
-    uint64_t gpa;               /* its guest-physical address */
+    /* host, rip, mode (IC_MODE_*): the key; gpa, bytes, valid, the links
+     * (cpu/block_index.h). */
+    BLOCK_KEY_HEADER;
     struct interp_cache *cache;
-    struct ic_block *hash_next; /* lookup chain */
-    struct ic_block *page_next; /* blocks of the same guest page */
     struct ic_insn *insn;       /* n instructions, then the terminator */
     uint16_t n;                 /* instructions */
-    uint16_t bytes;             /* bytes of guest code covered */
-    uint8_t mode;               /* IC_MODE_*: the key */
-    uint8_t valid;
     uint8_t chain_ok;           /* ends in a core op: may go on to the next block */
     /* Blocks run after this one (check ->valid before use), by their RIP.
      * A block ending in a Jcc keeps its target in slot 0 and the
@@ -77,21 +75,18 @@ struct ic_block {
      * slot 0 (succ_fixed); others keep the last two.  succ_direct: the
      * successor is in the same page of a flat block, so CS:RIP names it
      * whenever this block runs and it is valid (cpu/interp_chain.c). */
-    uint64_t succ_rip[2];
-    struct ic_block *succ[2];
     uint8_t succ_direct[2];
     uint8_t succ_fixed;
+    uint64_t succ_rip[2];
+    struct ic_block *succ[2];
 };
 
 /* Private to cpu/interp*.c; here so the run loop can inline its lookups. */
-#define IC_HASH_BITS 15
-#define IC_PAGE_HASH_BITS 12
 struct interp_stats {
     uint64_t blocks_built, flushes, invalidations, uncached_insns;
 };
 struct interp_cache {
-    struct ic_block *hash[1u << IC_HASH_BITS];
-    struct ic_block *page_hash[1u << IC_PAGE_HASH_BITS];
+    struct block_index index;  /* the blocks by key and by guest page */
     struct ic_block *blocks;
     size_t nblocks;
     struct ic_insn *insns;

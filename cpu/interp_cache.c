@@ -1,7 +1,8 @@
 /* The decoded-instruction cache of the interpreter (cpu/interp.h): blocks
  * of decoded instructions keyed by host pointer + RIP + mode, a second
- * index by guest-physical page for invalidation, and bump allocation from
- * two arenas that are emptied together when either fills.
+ * index by guest-physical page for invalidation (both cpu/block_index.h,
+ * shared with the translator), and bump allocation from two arenas that
+ * are emptied together when either fills.
  *
  * RIP is part of the key so that each instruction knows the RIP after it
  * and its branch target when it is decoded; the same code run at another
@@ -9,7 +10,6 @@
 #include "cpu/interp.h"
 
 #include <stdlib.h>
-#include <string.h>
 
 #include "cpu/exception.h"
 #include "cpu/exec_fast.h"
@@ -21,20 +21,7 @@
 #define IC_BLOCKS 16384
 #define IC_INSNS (IC_BLOCKS * 16)
 #define IC_MAX_BLOCK_INSNS 64
-#define IC_PAGE 4096u
-
-static unsigned host_hash(const uint8_t *host, uint64_t rip)
-{
-    uintptr_t h = (uintptr_t)host ^ (uintptr_t)(rip << 7);
-    h ^= h >> IC_HASH_BITS;
-    return (unsigned)(h & ((1u << IC_HASH_BITS) - 1));
-}
-
-static unsigned page_hash(uint64_t gpa)
-{
-    uint64_t p = gpa / IC_PAGE;
-    return (unsigned)((p ^ (p >> IC_PAGE_HASH_BITS)) & ((1u << IC_PAGE_HASH_BITS) - 1));
-}
+#define IC_PAGE BLOCK_INDEX_PAGE    /* a block never crosses one (the index relies on it) */
 
 struct interp_cache *interp_cache_create(void)
 {
@@ -61,46 +48,16 @@ void interp_cache_destroy(struct interp_cache *c)
 
 void interp_cache_flush(struct interp_cache *c)
 {
-    memset(c->hash, 0, sizeof(c->hash));
-    memset(c->page_hash, 0, sizeof(c->page_hash));
+    block_index_clear(&c->index);
     c->nblocks = 0;
     c->ninsns = 0;
     c->stats.flushes++;
 }
 
-static void unlink_hash(struct interp_cache *c, struct ic_block *b)
-{
-    struct ic_block **pp = &c->hash[host_hash(b->host, b->rip)];
-    while (*pp) {
-        if (*pp == b) {
-            *pp = b->hash_next;
-            return;
-        }
-        pp = &(*pp)->hash_next;
-    }
-}
-
 void interp_invalidate_phys(struct interp_cache *c, uint64_t gpa, uint64_t len)
 {
-    if (!c || len == 0)
-        return;
-    uint64_t end = gpa + len;
-    for (uint64_t page = gpa & ~(uint64_t)(IC_PAGE - 1); page < end; page += IC_PAGE) {
-        struct ic_block **pp = &c->page_hash[page_hash(page)];
-        while (*pp) {
-            struct ic_block *b = *pp;
-            if (b->gpa < end && b->gpa + b->bytes > gpa) {
-                b->valid = 0;
-                unlink_hash(c, b);
-                *pp = b->page_next;
-                c->stats.invalidations++;
-            } else {
-                pp = &b->page_next;
-            }
-        }
-        if (page + IC_PAGE < page) /* wrapped at the top of the address space */
-            break;
-    }
+    if (c)
+        c->stats.invalidations += block_index_invalidate(&c->index, gpa, len, NULL, NULL);
 }
 
 /* Operations after which a block ends: every control transfer, and every
@@ -243,7 +200,7 @@ static struct ic_block *build(struct interp_cache *c, struct x86_cpu *cpu,
     b->rip = rip;
     b->gpa = gpa;
     b->cache = c;
-    b->mode = (uint8_t)mode;
+    b->mode = (unsigned)mode;
     b->bytes = (uint16_t)off;
     b->valid = 1;
     b->chain_ok = !ends_block_sys(b->insn[b->n - 1].in.op);
@@ -252,12 +209,7 @@ static struct ic_block *build(struct interp_cache *c, struct x86_cpu *cpu,
     c->ninsns += (size_t)b->n + 1;
     c->stats.blocks_built++;
 
-    unsigned h = host_hash(host, rip);
-    b->hash_next = c->hash[h];
-    c->hash[h] = b;
-    unsigned p = page_hash(gpa);
-    b->page_next = c->page_hash[p];
-    c->page_hash[p] = b;
+    block_index_insert(&c->index, &b->key);
     if (cpu->env.mem && !memmap_is_code(cpu->env.mem, gpa))
         memmap_mark_code(cpu->env.mem, gpa);
     return b;
@@ -266,12 +218,12 @@ static struct ic_block *build(struct interp_cache *c, struct x86_cpu *cpu,
 struct ic_block *interp_cache_get(struct interp_cache *c, struct x86_cpu *cpu,
                                   const uint8_t *host, uint64_t lin, int mode)
 {
-    uint64_t rip = cpu->rip;
-    for (struct ic_block *b = c->hash[host_hash(host, rip)]; b; b = b->hash_next)
-        if (b->host == host && b->rip == rip && b->mode == mode)
-            return b;
+    struct block_key *k = block_index_find(&c->index, host, cpu->rip, (unsigned)mode);
+    if (k)
+        return block_of(k, struct ic_block);
     return build(c, cpu, host, lin, mode);
 }
+
 void interp_cache_stats(const struct interp_cache *c, struct interp_stats *s)
 {
     *s = c->stats;

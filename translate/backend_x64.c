@@ -43,7 +43,7 @@ _Static_assert(offsetof(struct x86_cpu, env.stop_request) ==
                sizeof(int) == 4,
                "intr_pending and stop_request are tested as one 8-byte value");
 
-enum stub_kind { ST_LOAD, ST_STORE, ST_CANON, ST_SMC, ST_GOTO, ST_LOOP, ST_EVENT };
+enum stub_kind { ST_LOAD, ST_STORE, ST_CANON, ST_SMC, ST_GOTO, ST_LOOP, ST_EVENT, ST_SIDE };
 
 /* The register cache.  Which guest registers live in host registers is
  * decided once per block (plan_cache): the most used, up to NCACHE, minus
@@ -244,6 +244,28 @@ static void event_slow_check(struct be *e, size_t branch[2])
     branch[0] = x64_jcc(x, CC_NE, x64_here(x));
     x64_test_mi8(x, xm(CPU, OFF(rflags) + 1), (uint8_t)(FL_IF >> 8));
     branch[1] = x64_jcc(x, CC_NE, x64_here(x));
+}
+
+/* insn_count += delta.  The prologue counts the whole block; a way out
+ * after guest instruction gi takes back what did not run, and a call that
+ * may fault first takes back gi itself, so insn_count is exact. */
+static void icount_add(struct be *e, int delta)
+{
+    if (delta > 0)
+        x64_alu_ri(&e->x, XA_ADD, 8, ICOUNT, delta);
+    else if (delta < 0)
+        x64_alu_ri(&e->x, XA_SUB, 8, ICOUNT, -delta);
+}
+
+/* Instructions from o's (included) to the block's end. */
+static int from_here(const struct be *e, const struct ir_op *o)
+{
+    return e->b->n - o->gi;
+}
+
+static void uncount_rest(struct be *e, const struct ir_op *o)
+{
+    icount_add(e, -(from_here(e, o) - 1));
 }
 
 /* The struct's insn_count from rbp, for C that may read it (MMIO, a fault). */
@@ -703,7 +725,7 @@ static void emit_goto(struct be *e, int cc, uint64_t target, const struct ir_op 
     struct x64 *x = &e->x;
     bool same_page = ((target ^ e->b->rip) & ~(uint64_t)(BT_PAGE - 1)) == 0;
 
-    if (same_page && e->nlinks < 2) {
+    if (same_page && e->nlinks < BT_MAX_LINKS) {
         size_t end = cc >= 0 ? x64_jcc(x, cc, x64_here(x)) : x64_jmp(x, x64_here(x));
         e->b->link[e->nlinks++] = (struct bt_link){ e->b, end, target };
         return;
@@ -726,9 +748,13 @@ static void emit_back_edge(struct be *e, int cc, const struct ir_op *o)
     add_stub(e, ST_LOOP, end, o);
 }
 
+/* A conditional branch that is not the block's last instruction is a side
+ * exit: taken, it leaves through a stub; not taken, the block goes on with
+ * its registers where they are. */
 static void emit_brcond(struct be *e, const struct ir_op *o)
 {
     int cc = o->cc;
+    bool side = o->gi + 1 < e->b->n;
     if (!hf_ok(e->hf_lf, cc)) {
         cond_helper(e, cc);
         x64_test_rr(&e->x, 4, X_RAX, X_RAX);
@@ -737,7 +763,12 @@ static void emit_brcond(struct be *e, const struct ir_op *o)
     /* The flush is plain stores: the flags survive it. */
     if (e->self_loop && o->imm == e->b->rip) {
         emit_back_edge(e, cc, o);
+        if (side)
+            return;
         cache_flush(e);
+    } else if (side) {
+        add_stub(e, ST_SIDE, x64_jcc(&e->x, cc, x64_here(&e->x)), o);
+        return;
     } else {
         cache_flush(e);
         emit_goto(e, cc, o->imm, o);
@@ -749,13 +780,16 @@ static void emit_insn(struct be *e, const struct ir_op *o)
 {
     struct x64 *x = &e->x;
     const struct x86_insn *in = &e->b->insn[o->gi];
+    int k = from_here(e, o);
 
     cache_flush(e);
+    icount_add(e, -k);          /* if it faults, it did not run */
     sync_icount(e);
     set_rip(e, rip_of(e, o));
     x64_mov_rr(x, X_RDI, CPU);
     x64_mov_ri(x, X_RSI, (uint64_t)(uintptr_t)in);
     call_helper(e, (const void *)x86_exec_table[in->op]);
+    icount_add(e, 1);           /* it ran (an unfinished REP: a part of it) */
     if (o->flags & IRF_ENDS) {
         x64_jmp(x, e->bt->exit0);
         return;
@@ -767,6 +801,7 @@ static void emit_insn(struct be *e, const struct ir_op *o)
     x64_jcc(x, CC_NE, e->bt->exit0);
     test_invalidated(e);
     x64_jcc(x, CC_NE, e->bt->exit0);
+    icount_add(e, k - 1);
     cache_reload(e);
 }
 
@@ -859,6 +894,7 @@ static void emit_stub(struct be *e, const struct stub *s)
     case ST_LOAD:
     case ST_STORE:
         cache_flush(e);             /* a fault, MMIO: the struct is the truth */
+        icount_add(e, -from_here(e, o));
         sync_icount(e);
         set_rip(e, rip_of(e, o));   /* a fault names this instruction */
         /* a and b may be in cache registers: before rsi and rdi change */
@@ -873,10 +909,12 @@ static void emit_stub(struct be *e, const struct stub *s)
             x64_call(x, (const void *)((o->flags & IRF_RMW) ? bt_helper_load_rmw : bt_helper_load));
             x64_mov_rr(x, HV(o->d), X_RAX);
         }
+        icount_add(e, from_here(e, o));
         cache_reload(e);
         if (s->smc) {
             test_invalidated(e);
             x64_jcc(x, CC_E, x->run + s->resume);
+            uncount_rest(e, o);
             cache_flush(e);
             set_rip(e, s->smc_rip);
             x64_jmp(x, e->bt->exit0);
@@ -889,6 +927,7 @@ static void emit_stub(struct be *e, const struct stub *s)
          * raises #GP(0) / #DE. */
         const struct x86_insn *in = &e->b->insn[o->gi];
         cache_flush(e);
+        icount_add(e, -from_here(e, o));
         sync_icount(e);
         set_rip(e, rip_of(e, o));
         x64_mov_rr(x, X_RDI, CPU);
@@ -898,6 +937,7 @@ static void emit_stub(struct be *e, const struct stub *s)
         break;
     }
     case ST_SMC:
+        uncount_rest(e, o);
         cache_flush(e);
         if (o->a != IR_NOREG)
             x64_store(x, 8, s->ra, xm(CPU, OFF(rip)));
@@ -910,6 +950,11 @@ static void emit_stub(struct be *e, const struct stub *s)
         x64_mov_ri(x, X_RAX, s->resume);
         x64_jmp(x, e->bt->jc_lookup);
         break;
+    case ST_SIDE:       /* a side exit taken */
+        uncount_rest(e, o);
+        cache_flush(e);
+        emit_goto(e, -1, o->imm, o);
+        break;
     case ST_EVENT:      /* from the prologue: bounce, or go on (IF = 0) */
         event_slow_check(e, &e->bounce_branch[e->nbounce]);
         e->nbounce += 2;
@@ -919,6 +964,7 @@ static void emit_stub(struct be *e, const struct stub *s)
         /* The prologue's checks; leaving, the block's start is where the
          * guest is. */
         size_t leave[5];
+        uncount_rest(e, o);
         x64_alu_mi(x, XA_CMP, 8, xm(CPU, OFF(env.intr_pending)), 0);  /* + stop_request */
         size_t quiet = x64_jcc(x, CC_E, x64_here(x));
         event_slow_check(e, leave);
@@ -983,7 +1029,8 @@ int bt_backend(struct bt_vcpu *bt, struct bt_block *b, const struct ir_block *ir
     e.x = (struct x64){ .buf = c->rw + c->used, .run = (uintptr_t)c->rx + c->used,
                         .cap = c->size - c->used };
     e.hf_lf = LF_NONE;
-    b->link[0].from = b->link[1].from = NULL;
+    for (int i = 0; i < BT_MAX_LINKS; i++)
+        b->link[i].from = NULL;
 
     plan_cache(&e, ir);
     emit_prologue(&e);

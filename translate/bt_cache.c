@@ -82,7 +82,7 @@ static int decode_block(struct x86_cpu *cpu, const uint8_t *host, uint64_t lin, 
     int bits = (int)(mode & BT_MODE_BITS);
     size_t avail = BT_PAGE - (lin & (BT_PAGE - 1)), off = 0;
     uint64_t rip = cpu->rip, mask = bits == 64 ? ~0ull : 0xffffffffull;
-    int n = 0;
+    int n = 0, side_exits = 0;
 
     if (bits != 64) {   /* flat: the limit is 4 GiB, nothing runs past it */
         uint64_t room = 0x100000000ull - rip;
@@ -97,6 +97,12 @@ static int decode_block(struct x86_cpu *cpu, const uint8_t *host, uint64_t lin, 
             break;      /* crosses the page: the next block's problem */
         rips[n] = (rip + off) & mask;
         off += (size_t)len;
+        /* A Jcc becomes a side exit and the block goes on (a few times). */
+        if (insn[n].op == X86_OP_JCC && side_exits < BT_MAX_SIDE_EXITS && off < avail) {
+            side_exits++;
+            n++;
+            continue;
+        }
         if (ends_block(insn[n++].op) || off >= avail)
             break;
     }
@@ -138,7 +144,7 @@ static struct bt_block *build(struct bt_vcpu *bt, const uint8_t *host, uint64_t 
     memcpy(b->insn_rip, rips, (size_t)n * sizeof(*rips));
     b->host = host;
     b->rip = cpu->rip;
-    b->mode = (uint16_t)mode;
+    b->mode = mode;
     b->gpa = gpa;
     b->n = (uint16_t)n;
     b->bytes = (uint16_t)bytes;

@@ -6,7 +6,8 @@
  *   x64_emit.c     the x86-64 encoder
  *   codecache.c    the code cache: one memfd mapped twice, RW and RX (W^X)
  *   bt_cache.c     blocks: lookup by host pointer + RIP + mode, build,
- *                  invalidation by guest-physical page, flush
+ *                  invalidation by guest-physical page (the index is
+ *                  cpu/block_index.c, shared with the interpreter), flush
  *   bt_run.c       the dispatcher: interrupts, budget, chaining, faults
  *   bt_helpers.c   the C functions translated code calls
  *   bt_accel.c     struct accel_ops accel_bt
@@ -31,9 +32,9 @@
 #define BT_MODE_USER 0x100  /* CPL 3: the user half of the soft TLB */
 
 #define BT_MAX_INSNS 64
+#define BT_MAX_SIDE_EXITS 3 /* conditional branches a block goes on after */
+#define BT_MAX_LINKS (2 + BT_MAX_SIDE_EXITS)
 #define BT_PAGE BLOCK_INDEX_PAGE   /* a block never crosses one (the index relies on it) */
-/* The mode is a uint16_t in the block key. */
-_Static_assert((BT_MODE_BITS | BT_MODE_FLAT | BT_MODE_USER) <= 0xffff, "BT_MODE_* fit the key");
 
 struct bt_block;
 
@@ -61,7 +62,7 @@ struct bt_block {
     size_t entry_off;       /* ... as a code-cache offset */
     size_t code_bytes;
     uintptr_t bounce;       /* stub: leave with RIP = rip (invalidation) */
-    struct bt_link link[2];
+    struct bt_link link[BT_MAX_LINKS];
     uint64_t *insn_rip;     /* n */
     struct x86_insn *insn;  /* n: what IR_INSN hands the interpreter */
 };
@@ -81,8 +82,6 @@ void bt_code_destroy(struct bt_code *c);
 
 #define BT_JC_BITS 12
 #define BT_JC_SIZE (1u << BT_JC_BITS)
-#define BT_HASH_BITS 14
-#define BT_PAGE_HASH_BITS 10
 
 struct bt_jc_entry {
     uint64_t rip;

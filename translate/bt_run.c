@@ -39,14 +39,7 @@ struct bt_vcpu *bt_vcpu_create(struct x86_cpu *cpu)
     }
     bt->cpu = cpu;
     bt->code.fd = -1;
-    if (block_index_init(&bt->index, BT_HASH_BITS, BT_PAGE_HASH_BITS) < 0) {
-        fprintf(stderr, "glass: bt: out of memory\n");
-        block_index_destroy(&bt->index);
-        free(bt);
-        return NULL;
-    }
     if (bt_code_init(&bt->code, BT_CODE_SIZE) < 0) {
-        block_index_destroy(&bt->index);
         free(bt);
         return NULL;
     }
@@ -54,7 +47,6 @@ struct bt_vcpu *bt_vcpu_create(struct x86_cpu *cpu)
     if (!bt->icache) {
         fprintf(stderr, "glass: bt: out of memory for the interpreter cache\n");
         bt_code_destroy(&bt->code);
-        block_index_destroy(&bt->index);
         free(bt);
         return NULL;
     }
@@ -69,7 +61,6 @@ void bt_vcpu_destroy(struct bt_vcpu *bt)
         return;
     bt_cache_flush(bt);
     bt_code_destroy(&bt->code);
-    block_index_destroy(&bt->index);
     interp_cache_destroy(bt->icache);
     free(bt);
 }

@@ -184,8 +184,9 @@ static void add_stub(struct be *e, int kind, size_t branch_end, const struct ir_
 /* Before the code of an op with a stub: where its stub finds a and b. */
 static void stub_regs(struct be *e, const struct ir_op *o)
 {
+    /* a is an address or a RIP; b a value stored at o->size bytes */
     e->sra = (int8_t)(o->a == IR_NOREG ? X_NONE : rd(e, o->a, true));
-    e->srb = (int8_t)(o->b == IR_NOREG ? X_NONE : rd(e, o->b, true));
+    e->srb = (int8_t)(o->b == IR_NOREG ? X_NONE : rd(e, o->b, o->size == 8));
 }
 
 static bool fits32(uint64_t v)
@@ -386,12 +387,10 @@ static void set_part(struct be *e, int size, int h, int s)
     if (size == 8) {
         x64_mov_rr(x, h, s);
     } else if (size == 4) {     /* a 4-byte store keeps the upper half */
-        x64_mov_rr(x, X_RCX, h);
-        x64_shift_i(x, 5, 8, X_RCX, 32);
-        x64_shift_i(x, 4, 8, X_RCX, 32);
-        x64_zext(x, 4, X_RAX, s);
-        x64_alu_rr(x, XA_OR, 8, X_RCX, X_RAX);
-        x64_mov_rr(x, h, X_RCX);
+        x64_zext(x, 4, X_RAX, s);   /* s may be h itself: read it first */
+        x64_shift_i(x, 5, 8, h, 32);
+        x64_shift_i(x, 4, 8, h, 32);
+        x64_alu_rr(x, XA_OR, 8, h, X_RAX);
     } else {
         x64_mov_part(x, size, h, s);
     }
@@ -404,7 +403,11 @@ static void emit_sts(struct be *e, const struct ir_op *o)
         x64_store(&e->x, o->size, rd(e, o->a, o->size == 8), xm(CPU, (int32_t)o->imm));
     } else {
         clobber_host(e, h);
-        set_part(e, o->size, h, rd(e, o->a, o->size == 8));
+        int v = o->a;
+        if (o->size == 8 && e->alias[v] != X_NONE && !e->alias_exact[v])
+            x64_zext(&e->x, 4, h, e->alias[v]);     /* mov ecx, esi: one instruction */
+        else
+            set_part(e, o->size, h, rd(e, v, o->size == 8));
     }
 }
 
@@ -456,6 +459,26 @@ static void tlb_inline(struct be *e, const struct ir_op *o, int kind, int stub_k
     x64_mov_rr(x, X_RCX, a);
     x64_shift_i(x, 5, 8, X_RCX, GUEST_PAGE_SHIFT - TLB_ENTRY_SHIFT);
     x64_alu_ri(x, XA_AND, 4, X_RCX, (int32_t)((TLB_SIZE - 1) << TLB_ENTRY_SHIFT));
+    /* The table's base: from rbx when it is within reach of a 32-bit
+     * displacement (both usually live in the same heap), else rdx. */
+    int64_t rel = (int64_t)((uintptr_t)&t->entry[user][0] - (uintptr_t)e->bt->cpu);
+    int64_t rel_gen = (int64_t)((uintptr_t)&t->write_gen - (uintptr_t)e->bt->cpu);
+    if (rel > INT32_MIN / 2 && rel < INT32_MAX / 2 && rel_gen > INT32_MIN && rel_gen < INT32_MAX) {
+        int32_t tag = (int32_t)(rel + (int64_t)offsetof(struct tlb_entry, tag) + 8 * kind);
+        x64_lea(x, 8, X_RAX, xm(a, o->size - 1));
+        x64_alu_ri(x, XA_AND, 8, X_RAX, (int32_t)GUEST_PAGE_MASK);
+        x64_alu_rm(x, XA_CMP, 8, X_RAX, (struct x64_mem){ CPU, X_RCX, 1, tag });
+        add_stub(e, stub_kind, x64_jcc(x, CC_NE, x64_here(x)), o);
+        if (kind == TLB_WRITE) {    /* tlb->write_gen is current */
+            x64_load_rax_abs(x, (uint64_t)(uintptr_t)&t->mem->write_gen);
+            x64_alu_rm(x, XA_CMP, 8, X_RAX, xm(CPU, (int32_t)rel_gen));
+            add_stub(e, stub_kind, x64_jcc(x, CC_NE, x64_here(x)), o);
+        }
+        x64_load(x, 8, X_RAX, (struct x64_mem){ CPU, X_RCX, 1,
+                                                (int32_t)(rel + (int64_t)offsetof(struct tlb_entry,
+                                                                                  addend)) });
+        return;
+    }
     x64_mov_ri(x, X_RDX, (uint64_t)(uintptr_t)&t->entry[user][0]);
     x64_lea(x, 8, X_RAX, xm(a, o->size - 1));
     x64_alu_ri(x, XA_AND, 8, X_RAX, (int32_t)GUEST_PAGE_MASK);

@@ -88,6 +88,11 @@ struct be {
      * alias from a 4-byte load is not exact: only its low 32 bits are v. */
     int8_t alias[IR_VREGS];
     bool alias_exact[IR_VREGS];
+    /* Known upper halves, so that 4-byte aliases can be exact: zx[v], the
+     * value in HV(v) is below 2^32; upper_zero, bit h: host register h's
+     * upper half is zero (a 32-bit result was written back into it). */
+    bool zx[IR_VREGS];
+    uint32_t upper_zero;
     int8_t sra, srb;        /* the next stub's a and b (stub_regs) */
     const struct ir_block *ir;
     int cur;                /* the op being translated */
@@ -129,6 +134,7 @@ static int rd(struct be *e, int v, bool full)
         return h;
     x64_zext(&e->x, 4, HV(v), h);
     e->alias[v] = X_NONE;
+    e->zx[v] = true;
     return HV(v);
 }
 
@@ -161,12 +167,15 @@ static void clobber_host(struct be *e, int h)
     for (int v = 0; v < IR_VREGS; v++) {
         if (e->alias[v] != h)
             continue;
-        if (!live_here(e, v))
+        if (!live_here(e, v)) {
             ;
-        else if (e->alias_exact[v])
+        } else if (e->alias_exact[v]) {
             x64_mov_rr(&e->x, HV(v), h);
-        else
+            e->zx[v] = (e->upper_zero >> h & 1) != 0;
+        } else {
             x64_zext(&e->x, 4, HV(v), h);
+            e->zx[v] = true;
+        }
         e->alias[v] = X_NONE;
     }
 }
@@ -350,6 +359,7 @@ static void cache_flush(struct be *e)
 /* Load every cached register from the struct (the prologue; after a call). */
 static void cache_reload(struct be *e)
 {
+    e->upper_zero = 0;
     for (int s = 0; s < NSLOTS; s++)
         if (e->cached & 1u << s)
             x64_load(&e->x, 8, e->host_of[s], xm(CPU, slot_off(s)));
@@ -373,7 +383,7 @@ static void emit_lds(struct be *e, const struct ir_op *o)
         x64_load(&e->x, o->size, d, xm(CPU, (int32_t)o->imm));
     } else if (o->size >= 4) {      /* no copy: read it where it is */
         e->alias[o->d] = (int8_t)h;
-        e->alias_exact[o->d] = o->size == 8;
+        e->alias_exact[o->d] = o->size == 8 || (e->upper_zero >> h & 1);
     } else {
         x64_zext(&e->x, o->size, d, h);
     }
@@ -404,10 +414,17 @@ static void emit_sts(struct be *e, const struct ir_op *o)
     } else {
         clobber_host(e, h);
         int v = o->a;
+        bool zero;
+        if (e->alias[v] != X_NONE)
+            zero = !e->alias_exact[v] || (e->upper_zero >> e->alias[v] & 1);
+        else
+            zero = e->zx[v];
         if (o->size == 8 && e->alias[v] != X_NONE && !e->alias_exact[v])
             x64_zext(&e->x, 4, h, e->alias[v]);     /* mov ecx, esi: one instruction */
         else
             set_part(e, o->size, h, rd(e, v, o->size == 8));
+        if (o->size == 8)   /* smaller writes keep the upper half as it was */
+            e->upper_zero = zero ? e->upper_zero | 1u << h : e->upper_zero & ~(1u << h);
     }
 }
 
@@ -418,6 +435,8 @@ static void emit_stsi(struct be *e, const struct ir_op *o)
         clobber_host(e, h);
     if (h != X_NONE && o->size == 8) {
         x64_mov_ri(&e->x, h, o->imm2);
+        e->upper_zero = o->imm2 <= 0xffffffffull ? e->upper_zero | 1u << h
+                                                 : e->upper_zero & ~(1u << h);
     } else if (h != X_NONE) {
         x64_mov_ri(&e->x, X_RAX, o->imm2);
         set_part(e, o->size, h, X_RAX);
@@ -828,7 +847,34 @@ static void emit_insn(struct be *e, const struct ir_op *o)
     cache_reload(e);
 }
 
+/* Is the value an op leaves in HV(d) below 2^32? */
+static bool result_zx(const struct ir_op *o)
+{
+    switch (o->op) {
+    case IR_MOVI: return o->imm <= 0xffffffffull;
+    case IR_LDS: case IR_LOAD: case IR_ZEXT:
+    case IR_ADD: case IR_SUB: case IR_AND: case IR_OR: case IR_XOR:
+    case IR_NEG: case IR_NOT: case IR_INC: case IR_DEC:
+    case IR_SHL: case IR_SHR: case IR_SAR: case IR_IMUL: case IR_UDIV:
+        return o->size <= 4;
+    case IR_ADDR: return o->size == 4;
+    case IR_SETCC: return true;
+    default: return false;
+    }
+}
+
+static void emit_op_body(struct be *e, const struct ir_op *o);
+
 static void emit_op(struct be *e, const struct ir_op *o)
+{
+    emit_op_body(e, o);
+    if (o->d != IR_NOREG && e->alias[o->d] == X_NONE)
+        e->zx[o->d] = result_zx(o);
+    if (o->op == IR_UDIV)
+        e->zx[o->b] = o->size <= 4;
+}
+
+static void emit_op_body(struct be *e, const struct ir_op *o)
 {
     struct x64 *x = &e->x;
     switch (o->op) {

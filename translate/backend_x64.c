@@ -65,6 +65,7 @@ struct stub {
     size_t resume;          /* where the stub jumps back to */
     const struct ir_op *o;
     int8_t ra, rb;          /* host registers of o->a and o->b there */
+    int8_t dst;             /* ST_LOAD: where the value goes */
     bool smc;               /* ST_STORE: the SMC check of the store is here */
     uint64_t smc_rip;       /* ... leaving with this RIP */
 };
@@ -97,6 +98,8 @@ struct be {
     const struct ir_block *ir;
     int cur;                /* the op being translated */
     bool skip_next;         /* the next op was done with this one */
+    int8_t fwd;             /* LOAD/ADDR: write the result straight into this
+                               cache register (the next op stores it there) */
     size_t loop_head;       /* where the back edge jumps (after the prologue) */
 };
 
@@ -146,10 +149,10 @@ static void def(struct be *e, int v)
 
 /* Is v read by the op being translated or a later one of the same guest
  * instruction (virtual registers die at the instruction's end, ir.h)? */
-static bool live_here(const struct be *e, int v)
+static bool live_from(const struct be *e, int v, bool this_op)
 {
     const struct ir_op *o = &e->ir->op[e->cur];
-    if (o->a == v || o->b == v || o->c == v)
+    if (this_op && (o->a == v || o->b == v || o->c == v))
         return true;
     for (int i = e->cur + 1; i < e->ir->n && e->ir->op[i].gi == o->gi; i++) {
         const struct ir_op *p = &e->ir->op[i];
@@ -161,14 +164,17 @@ static bool live_here(const struct be *e, int v)
     return false;
 }
 
-/* Host register h is about to change: copy what aliases it out. */
-static void clobber_host(struct be *e, int h)
+/* Host register h is about to change: copy what aliases it out.  this_op:
+ * the change comes before the current op reads its operands (else only
+ * at its very end, so its own reads of h need nothing). */
+static void clobber_host_when(struct be *e, int h, bool this_op)
 {
     for (int v = 0; v < IR_VREGS; v++) {
         if (e->alias[v] != h)
             continue;
-        if (!live_here(e, v)) {
-            ;
+        if (!live_from(e, v, this_op)) {
+            if (!this_op)
+                continue;   /* the current op still reads it, before h changes */
         } else if (e->alias_exact[v]) {
             x64_mov_rr(&e->x, HV(v), h);
             e->zx[v] = (e->upper_zero >> h & 1) != 0;
@@ -180,6 +186,11 @@ static void clobber_host(struct be *e, int h)
     }
 }
 
+static void clobber_host(struct be *e, int h)
+{
+    clobber_host_when(e, h, true);
+}
+
 static void add_stub(struct be *e, int kind, size_t branch_end, const struct ir_op *o)
 {
     if (e->nstubs == MAX_STUBS) {
@@ -187,7 +198,10 @@ static void add_stub(struct be *e, int kind, size_t branch_end, const struct ir_
         return;
     }
     e->stub[e->nstubs++] = (struct stub){ .kind = kind, .branch_end = branch_end,
-                                          .resume = e->x.pos, .o = o, .ra = e->sra, .rb = e->srb };
+                                          .resume = e->x.pos, .o = o, .ra = e->sra, .rb = e->srb,
+                                          .dst = (int8_t)(e->fwd != X_NONE ? e->fwd
+                                                          : o && o->d != IR_NOREG ? HV(o->d)
+                                                                                  : X_NONE) };
 }
 
 /* Before the code of an op with a stub: where its stub finds a and b. */
@@ -525,6 +539,9 @@ static void stubs_resume_here(struct be *e, const struct ir_op *o)
 static void emit_load(struct be *e, const struct ir_op *o)
 {
     struct x64 *x = &e->x;
+    int dst = e->fwd != X_NONE ? e->fwd : HV(o->d);
+    if (e->fwd != X_NONE)
+        clobber_host_when(e, e->fwd, false);    /* written by the last instruction */
     stub_regs(e, o);
     def(e, o->d);
     if (!e->bt->cpu->env.tlb) {
@@ -532,7 +549,7 @@ static void emit_load(struct be *e, const struct ir_op *o)
     } else {
         bool rmw = (o->flags & IRF_RMW) != 0;
         tlb_inline(e, o, rmw ? TLB_WRITE : TLB_READ, ST_LOAD);
-        x64_load(x, o->size, HV(o->d), (struct x64_mem){ e->sra, X_RAX, 1, 0 });
+        x64_load(x, o->size, dst, (struct x64_mem){ e->sra, X_RAX, 1, 0 });
     }
     stubs_resume_here(e, o);
     e->hf_lf = LF_NONE;
@@ -667,9 +684,12 @@ static void emit_addr(struct be *e, const struct ir_op *o)
 {
     uint64_t mask = o->size == 8 ? ~0ull : 0xffffffffull;
     bool full = o->size == 8;   /* a 32-bit lea reads the low halves only */
+    int dst = e->fwd != X_NONE ? e->fwd : HV(o->d);
+    if (e->fwd != X_NONE)
+        clobber_host_when(e, e->fwd, false);    /* lea reads, then writes */
     if (o->a == IR_NOREG && o->b == IR_NOREG) {
         def(e, o->d);
-        x64_mov_ri(&e->x, HV(o->d), o->imm & mask);
+        x64_mov_ri(&e->x, dst, o->imm & mask);
         return;
     }
     struct x64_mem m = {
@@ -679,7 +699,7 @@ static void emit_addr(struct be *e, const struct ir_op *o)
         .disp = (int32_t)o->imm,
     };
     def(e, o->d);
-    x64_lea(&e->x, o->size == 8 ? 8 : 4, HV(o->d), m);
+    x64_lea(&e->x, o->size == 8 ? 8 : 4, dst, m);
 }
 
 static void emit_lazy(struct be *e, const struct ir_op *o)
@@ -976,10 +996,11 @@ static void emit_stub(struct be *e, const struct stub *s)
             x64_call(x, (const void *)bt_helper_store);
         } else {
             x64_call(x, (const void *)((o->flags & IRF_RMW) ? bt_helper_load_rmw : bt_helper_load));
-            x64_mov_rr(x, HV(o->d), X_RAX);
         }
         icount_add(e, from_here(e, o));
         cache_reload(e);
+        if (s->kind == ST_LOAD)     /* after the reload: it may be a cache register */
+            x64_mov_rr(x, s->dst, X_RAX);
         if (s->smc) {
             test_invalidated(e);
             x64_jcc(x, CC_E, x->run + s->resume);
@@ -1087,12 +1108,36 @@ static void emit_prologue(struct be *e)
     e->loop_head = x->pos;
 }
 
+/* Op i is a LOAD or an ADDR whose result the next op only stores, whole,
+ * into a cached guest register: the cache register, to write directly;
+ * else X_NONE. */
+static int forward_target(const struct be *e, int i)
+{
+    const struct ir_block *ir = e->ir;
+    const struct ir_op *o = &ir->op[i], *n = i + 1 < ir->n ? &ir->op[i + 1] : NULL;
+    if ((o->op != IR_LOAD && o->op != IR_ADDR) || !n || n->op != IR_STS || n->size != 8 ||
+        n->a != o->d || n->gi != o->gi)
+        return X_NONE;
+    int h = cached_reg(e, n->imm);
+    if (h == X_NONE)
+        return X_NONE;
+    for (int j = i + 2; j < ir->n && ir->op[j].gi == o->gi; j++) {
+        const struct ir_op *p = &ir->op[j];
+        if (p->a == o->d || p->b == o->d || p->c == o->d)
+            return X_NONE;      /* read again later */
+        if (p->d == o->d)
+            break;
+    }
+    return h;
+}
+
 int bt_backend(struct bt_vcpu *bt, struct bt_block *b, const struct ir_block *ir)
 {
     struct bt_code *c = &bt->code;
     static struct be e;     /* large; the translator runs on one thread */
 
     memset(&e, 0, sizeof(e));
+    e.fwd = X_NONE;
     e.bt = bt;
     e.b = b;
     e.x = (struct x64){ .buf = c->rw + c->used, .run = (uintptr_t)c->rx + c->used,
@@ -1109,7 +1154,18 @@ int bt_backend(struct bt_vcpu *bt, struct bt_block *b, const struct ir_block *ir
             for (int v = 0; v < IR_VREGS; v++)
                 e.alias[v] = X_NONE;    /* the last instruction's are dead */
         e.cur = i;
+        e.fwd = (int8_t)forward_target(&e, i);
         emit_op(&e, &ir->op[i]);
+        if (e.fwd != X_NONE) {      /* the STS it did */
+            const struct ir_op *o = &ir->op[i];
+            bool zero = o->op == IR_LOAD ? o->size <= 4
+                      : o->a == IR_NOREG && o->b == IR_NOREG ? (o->imm & (o->size == 8 ? ~0ull
+                                                                         : 0xffffffffull)) <= 0xffffffffull
+                      : o->size == 4;
+            e.upper_zero = zero ? e.upper_zero | 1u << e.fwd : e.upper_zero & ~(1u << e.fwd);
+            e.fwd = X_NONE;
+            e.skip_next = true;
+        }
         if (e.skip_next) {
             e.skip_next = false;
             i++;

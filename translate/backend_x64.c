@@ -128,6 +128,21 @@ static uint64_t next_of(const struct be *e, const struct ir_op *o)
 
 /* The host register to read virtual register v from.  full: all 64 bits
  * must be v's (else the low 32 are enough). */
+/* Aliased v gets its own register again: a copy of the alias (an inexact
+ * one zero-extended). */
+static void copy_out(struct be *e, int v)
+{
+    int h = e->alias[v];
+    if (e->alias_exact[v]) {
+        x64_mov_rr(&e->x, HV(v), h);
+        e->zx[v] = (e->upper_zero >> h & 1) != 0;
+    } else {
+        x64_zext(&e->x, 4, HV(v), h);
+        e->zx[v] = true;
+    }
+    e->alias[v] = X_NONE;
+}
+
 static int rd(struct be *e, int v, bool full)
 {
     int h = e->alias[v];
@@ -135,9 +150,7 @@ static int rd(struct be *e, int v, bool full)
         return HV(v);
     if (e->alias_exact[v] || !full)
         return h;
-    x64_zext(&e->x, 4, HV(v), h);
-    e->alias[v] = X_NONE;
-    e->zx[v] = true;
+    copy_out(e, v);
     return HV(v);
 }
 
@@ -172,17 +185,11 @@ static void clobber_host_when(struct be *e, int h, bool this_op)
     for (int v = 0; v < IR_VREGS; v++) {
         if (e->alias[v] != h)
             continue;
-        if (!live_from(e, v, this_op)) {
-            if (!this_op)
-                continue;   /* the current op still reads it, before h changes */
-        } else if (e->alias_exact[v]) {
-            x64_mov_rr(&e->x, HV(v), h);
-            e->zx[v] = (e->upper_zero >> h & 1) != 0;
-        } else {
-            x64_zext(&e->x, 4, HV(v), h);
-            e->zx[v] = true;
-        }
-        e->alias[v] = X_NONE;
+        if (live_from(e, v, this_op))
+            copy_out(e, v);
+        else if (this_op)
+            e->alias[v] = X_NONE;   /* dead: nothing reads it any more */
+        /* else the current op still reads it, before h changes */
     }
 }
 
@@ -492,41 +499,31 @@ static void tlb_inline(struct be *e, const struct ir_op *o, int kind, int stub_k
     x64_mov_rr(x, X_RCX, a);
     x64_shift_i(x, 5, 8, X_RCX, GUEST_PAGE_SHIFT - TLB_ENTRY_SHIFT);
     x64_alu_ri(x, XA_AND, 4, X_RCX, (int32_t)((TLB_SIZE - 1) << TLB_ENTRY_SHIFT));
-    /* The table's base: from rbx when it is within reach of a 32-bit
-     * displacement (both usually live in the same heap), else rdx. */
-    int64_t rel = (int64_t)((uintptr_t)&t->entry[user][0] - (uintptr_t)e->bt->cpu);
+    /* The table's base: rbx plus a displacement when the table and its
+     * write_gen are within reach of 32 bits (both usually live in the same
+     * heap), else rdx loaded with the table's address. */
+    uintptr_t table = (uintptr_t)&t->entry[user][0];
+    int64_t rel = (int64_t)(table - (uintptr_t)e->bt->cpu);
     int64_t rel_gen = (int64_t)((uintptr_t)&t->write_gen - (uintptr_t)e->bt->cpu);
-    if (rel > INT32_MIN / 2 && rel < INT32_MAX / 2 && rel_gen > INT32_MIN && rel_gen < INT32_MAX) {
-        int32_t tag = (int32_t)(rel + (int64_t)offsetof(struct tlb_entry, tag) + 8 * kind);
-        x64_lea(x, 8, X_RAX, xm(a, o->size - 1));
-        x64_alu_ri(x, XA_AND, 8, X_RAX, (int32_t)GUEST_PAGE_MASK);
-        x64_alu_rm(x, XA_CMP, 8, X_RAX, (struct x64_mem){ CPU, X_RCX, 1, tag });
-        add_stub(e, stub_kind, x64_jcc(x, CC_NE, x64_here(x)), o);
-        if (kind == TLB_WRITE) {    /* tlb->write_gen is current */
-            x64_load_rax_abs(x, (uint64_t)(uintptr_t)&t->mem->write_gen);
-            x64_alu_rm(x, XA_CMP, 8, X_RAX, xm(CPU, (int32_t)rel_gen));
-            add_stub(e, stub_kind, x64_jcc(x, CC_NE, x64_here(x)), o);
-        }
-        x64_load(x, 8, X_RAX, (struct x64_mem){ CPU, X_RCX, 1,
-                                                (int32_t)(rel + (int64_t)offsetof(struct tlb_entry,
-                                                                                  addend)) });
-        return;
+    int base = CPU;
+    if (!(rel > INT32_MIN / 2 && rel < INT32_MAX / 2 && rel_gen > INT32_MIN && rel_gen < INT32_MAX)) {
+        base = X_RDX;
+        rel = 0;
+        rel_gen = (int64_t)((uintptr_t)&t->write_gen - table);
+        x64_mov_ri(x, X_RDX, (uint64_t)table);
     }
-    x64_mov_ri(x, X_RDX, (uint64_t)(uintptr_t)&t->entry[user][0]);
+    int32_t tag = (int32_t)(rel + (int64_t)offsetof(struct tlb_entry, tag) + 8 * kind);
+    int32_t addend = (int32_t)(rel + (int64_t)offsetof(struct tlb_entry, addend));
     x64_lea(x, 8, X_RAX, xm(a, o->size - 1));
     x64_alu_ri(x, XA_AND, 8, X_RAX, (int32_t)GUEST_PAGE_MASK);
-    x64_alu_rm(x, XA_CMP, 8, X_RAX,
-               (struct x64_mem){ X_RCX, X_RDX, 1,
-                                 (int32_t)(offsetof(struct tlb_entry, tag) + 8u * (unsigned)kind) });
+    x64_alu_rm(x, XA_CMP, 8, X_RAX, (struct x64_mem){ base, X_RCX, 1, tag });
     add_stub(e, stub_kind, x64_jcc(x, CC_NE, x64_here(x)), o);
-    if (kind == TLB_WRITE) {    /* tlb->write_gen, reached from rdx, is current */
-        int32_t gen = (int32_t)((uintptr_t)&t->write_gen - (uintptr_t)&t->entry[user][0]);
+    if (kind == TLB_WRITE) {    /* tlb->write_gen is current */
         x64_load_rax_abs(x, (uint64_t)(uintptr_t)&t->mem->write_gen);
-        x64_alu_rm(x, XA_CMP, 8, X_RAX, xm(X_RDX, gen));
+        x64_alu_rm(x, XA_CMP, 8, X_RAX, xm(base, (int32_t)rel_gen));
         add_stub(e, stub_kind, x64_jcc(x, CC_NE, x64_here(x)), o);
     }
-    x64_load(x, 8, X_RAX, (struct x64_mem){ X_RCX, X_RDX, 1,
-                                            (int32_t)offsetof(struct tlb_entry, addend) });
+    x64_load(x, 8, X_RAX, (struct x64_mem){ base, X_RCX, 1, addend });
 }
 
 /* Rewrite the resume point of the stubs just added for o. */
@@ -838,19 +835,34 @@ static void emit_brcond(struct be *e, const struct ir_op *o)
     emit_goto(e, -1, o->imm2, o);
 }
 
+/* Before C that may fault in guest instruction o->gi (a slow-path access,
+ * an interpreter handler): the struct is the truth, RIP names the
+ * instruction, and insn_count leaves it and the rest of the block out (if
+ * it faults, it did not run; the caller adds back what did). */
+static void sync_for_fault(struct be *e, const struct ir_op *o)
+{
+    cache_flush(e);
+    icount_add(e, -from_here(e, o));
+    sync_icount(e);
+    set_rip(e, rip_of(e, o));
+}
+
+/* Guest instruction o->gi on the interpreter's handler. */
+static void call_interp_handler(struct be *e, const struct ir_op *o)
+{
+    const struct x86_insn *in = &e->b->insn[o->gi];
+    sync_for_fault(e, o);
+    x64_mov_rr(&e->x, X_RDI, CPU);
+    x64_mov_ri(&e->x, X_RSI, (uint64_t)(uintptr_t)in);
+    call_helper(e, (const void *)x86_exec_table[in->op]);
+}
+
 static void emit_insn(struct be *e, const struct ir_op *o)
 {
     struct x64 *x = &e->x;
-    const struct x86_insn *in = &e->b->insn[o->gi];
     int k = from_here(e, o);
 
-    cache_flush(e);
-    icount_add(e, -k);          /* if it faults, it did not run */
-    sync_icount(e);
-    set_rip(e, rip_of(e, o));
-    x64_mov_rr(x, X_RDI, CPU);
-    x64_mov_ri(x, X_RSI, (uint64_t)(uintptr_t)in);
-    call_helper(e, (const void *)x86_exec_table[in->op]);
+    call_interp_handler(e, o);
     icount_add(e, 1);           /* it ran (an unfinished REP: a part of it) */
     if (o->flags & IRF_ENDS) {
         x64_jmp(x, e->bt->exit0);
@@ -971,6 +983,23 @@ static void emit_op_body(struct be *e, const struct ir_op *o)
     }
 }
 
+/* The budget check of a block entry (prologue, back edge): returns the
+ * branch taken when the budget is spent; then counts the block's
+ * instructions (and, profiling, its entry). */
+static size_t count_block(struct be *e)
+{
+    struct x64 *x = &e->x;
+    BT_FIELD(e, end_count);
+    x64_alu_rm(x, XA_CMP, 8, ICOUNT, xm(X_RAX, 0));
+    size_t spent = x64_jcc(x, CC_AE, x64_here(x));
+    x64_alu_ri(x, XA_ADD, 8, ICOUNT, e->b->n);
+    if (profiling) {    /* b->execs++, for `info tbstats`' hottest blocks */
+        x64_mov_ri(x, X_RCX, (uint64_t)(uintptr_t)&e->b->execs);
+        x64_alu_mi(x, XA_ADD, 8, xm(X_RCX, 0), 1);
+    }
+    return spent;
+}
+
 /* The out-of-line code of one stub. */
 static void emit_stub(struct be *e, const struct stub *s)
 {
@@ -982,10 +1011,7 @@ static void emit_stub(struct be *e, const struct stub *s)
     switch (s->kind) {
     case ST_LOAD:
     case ST_STORE:
-        cache_flush(e);             /* a fault, MMIO: the struct is the truth */
-        icount_add(e, -from_here(e, o));
-        sync_icount(e);
-        set_rip(e, rip_of(e, o));   /* a fault names this instruction */
+        sync_for_fault(e, o);       /* a fault, MMIO */
         /* a and b may be in cache registers: before rsi and rdi change */
         if (s->kind == ST_STORE)
             x64_mov_rr(x, X_RCX, s->rb);
@@ -1012,20 +1038,12 @@ static void emit_stub(struct be *e, const struct stub *s)
         }
         x64_jmp(x, x->run + s->resume);
         break;
-    case ST_CANON: {
+    case ST_CANON:
         /* Not canonical, or a DIV that faults: the interpreter's handler
          * raises #GP(0) / #DE. */
-        const struct x86_insn *in = &e->b->insn[o->gi];
-        cache_flush(e);
-        icount_add(e, -from_here(e, o));
-        sync_icount(e);
-        set_rip(e, rip_of(e, o));
-        x64_mov_rr(x, X_RDI, CPU);
-        x64_mov_ri(x, X_RSI, (uint64_t)(uintptr_t)in);
-        x64_call(x, (const void *)x86_exec_table[in->op]);
+        call_interp_handler(e, o);
         x64_jmp(x, e->bt->exit0);
         break;
-    }
     case ST_SMC:
         uncount_rest(e, o);
         cache_flush(e);
@@ -1063,14 +1081,7 @@ static void emit_stub(struct be *e, const struct stub *s)
         leave[2] = x64_jcc(x, CC_NE, x64_here(x));
         test_invalidated(e);
         leave[3] = x64_jcc(x, CC_NE, x64_here(x));
-        BT_FIELD(e, end_count);
-        x64_alu_rm(x, XA_CMP, 8, ICOUNT, xm(X_RAX, 0));
-        leave[4] = x64_jcc(x, CC_AE, x64_here(x));
-        x64_alu_ri(x, XA_ADD, 8, ICOUNT, e->b->n);
-        if (profiling) {
-            x64_mov_ri(x, X_RCX, (uint64_t)(uintptr_t)&e->b->execs);
-            x64_alu_mi(x, XA_ADD, 8, xm(X_RCX, 0), 1);
-        }
+        leave[4] = count_block(e);
         x64_jmp(x, x->run + e->loop_head);
         for (int i = 0; i < 5; i++)
             x64_patch(x, leave[i], x64_here(x));
@@ -1094,17 +1105,8 @@ static void emit_prologue(struct be *e)
     x64_alu_mi(x, XA_CMP, 1, xm(CPU, OFF(nmi_pending)), 0);
     e->bounce_branch[e->nbounce++] = x64_jcc(x, CC_NE, x64_here(x));
     e->b->checked_off = x->pos;     /* the dispatcher enters here */
-    BT_FIELD(e, end_count);
-    x64_alu_rm(x, XA_CMP, 8, ICOUNT, xm(X_RAX, 0));
-    e->bounce_branch[e->nbounce++] = x64_jcc(x, CC_AE, x64_here(x));
-    x64_alu_ri(x, XA_ADD, 8, ICOUNT, e->b->n);
-    if (profiling) {    /* b->execs++, for `info tbstats`' hottest blocks */
-        x64_mov_ri(x, X_RCX, (uint64_t)(uintptr_t)&e->b->execs);
-        x64_alu_mi(x, XA_ADD, 8, xm(X_RCX, 0), 1);
-    }
-    for (int s = 0; s < 16; s++)
-        if (e->cached & 1u << s)
-            x64_load(x, 8, e->host_of[s], xm(CPU, slot_off(s)));
+    e->bounce_branch[e->nbounce++] = count_block(e);
+    cache_reload(e);
     e->loop_head = x->pos;
 }
 

@@ -63,14 +63,7 @@ static bool ends_block(int op)
     case X86_OP_LOOPE: case X86_OP_LOOPNE: case X86_OP_UD:
         return true;
     default:
-        break;
-    }
-    switch (op) {
-#define X86_SYS_ENDS(name, owner) case X86_OP_##name: return #owner[0] == 's';
-        X86_OPS(X86_SYS_ENDS)
-#undef X86_SYS_ENDS
-    default:
-        return true;
+        return bt_op_is_sys(op);
     }
 }
 

@@ -122,6 +122,19 @@ struct bt_vcpu {
     struct bt_stats stats;
 };
 
+/* A system instruction (x86_ops.h owner "sys"; unknown ops count as one):
+ * it may change the mode, CS, paging, IF or TF, so its block ends after it. */
+static inline bool bt_op_is_sys(int op)
+{
+    switch (op) {
+#define X86_SYS(name, owner) case X86_OP_##name: return #owner[0] == 's';
+        X86_OPS(X86_SYS)
+#undef X86_SYS
+    default:
+        return true;
+    }
+}
+
 /* frontend.c: the IR of insns[0..n) (RIPs in rips) for mode.  Returns the
  * number of guest instructions translated natively. */
 int bt_frontend(struct ir_block *ir, const struct x86_insn *insns, const uint64_t *rips, int n,

@@ -656,19 +656,6 @@ static bool native(struct fe *f)
     }
 }
 
-/* Operations that may change what the next block's code means: the mode,
- * CS, paging, IF, TF (every system instruction). */
-static bool is_sys(int op)
-{
-    switch (op) {
-#define X86_SYS(name, owner) case X86_OP_##name: return #owner[0] == 's';
-        X86_OPS(X86_SYS)
-#undef X86_SYS
-    default:
-        return true;
-    }
-}
-
 static bool is_block_end(int code)
 {
     return code == IR_GOTO || code == IR_BRCOND || code == IR_GOTO_IND || code == IR_EXIT;
@@ -695,7 +682,7 @@ int bt_frontend(struct ir_block *ir, const struct x86_insn *insns, const uint64_
         }
         ir->n = start;          /* drop whatever a refused translation began */
         struct ir_op *o = op(&f, IR_INSN);
-        if (is_sys(insns[i].op))
+        if (bt_op_is_sys(insns[i].op))
             o->flags = IRF_ENDS;
         f.last_lazy = LF_NONE;
     }

@@ -61,9 +61,11 @@ static bool pic_reaches_cpu(struct machine *m, int i)
 
 void board_update_intr(struct machine *m)
 {
+    /* A pending NMI counts too: translated code tests intr_pending
+     * alone on its way into a block (translate/backend_x64.c). */
     for (int i = 0; i < m->nvcpus; i++)
         m->vcpu[i].cpu.env.intr_pending =
-            lapic_has_interrupt(&m->lapic[i]) || pic_reaches_cpu(m, i);
+            lapic_has_interrupt(&m->lapic[i]) || pic_reaches_cpu(m, i) || m->vcpu[i].cpu.nmi_pending;
 }
 
 /* env.intr_ack: in lapic.h's order, the LAPIC first, then the PIC through
@@ -107,6 +109,7 @@ static void cpu_nmi(void *opaque)
 {
     struct vcpu *v = opaque;
     v->cpu.nmi_pending = 1;
+    v->cpu.env.intr_pending = 1;    /* see board_update_intr */
 }
 
 /* The target may be the vCPU running now (INIT to self): make it leave

@@ -78,7 +78,7 @@ struct be {
     struct stub stub[MAX_STUBS];
     int nstubs;
     int nlinks;
-    size_t bounce_branch[4];
+    size_t bounce_branch[4];   /* the budget's, ST_EVENT's three */
     int nbounce;
     int8_t host_of[NSLOTS]; /* host register of a cached slot, else X_NONE */
     uint32_t cached;        /* slots in host registers */
@@ -253,28 +253,43 @@ static int32_t slot_off(int s)
     return OFF(gpr) + 8 * s;
 }
 
-/* rax = the address of a field of the vCPU's translator state (the code
- * cache is the vCPU's own, so its address is a constant here). */
-#define BT_FIELD(e, f) x64_mov_ri(&(e)->x, X_RAX, (uint64_t)(uintptr_t)&(e)->bt->f)
+/* Where translated code finds a field of the vCPU's translator state (the
+ * code cache is the vCPU's own, so its address is a constant here): rbx
+ * plus a displacement when in reach (both structs are usually in the same
+ * heap), else through rax. */
+static struct x64_mem bt_field(struct be *e, const void *p)
+{
+    int64_t rel = (int64_t)((uintptr_t)p - (uintptr_t)e->bt->cpu);
+    if (rel > INT32_MIN && rel < INT32_MAX)
+        return xm(CPU, (int32_t)rel);
+    x64_mov_ri(&e->x, X_RAX, (uint64_t)(uintptr_t)p);
+    return xm(X_RAX, 0);
+}
 
 /* cmp byte [bt->invalidated], 0 */
 static void test_invalidated(struct be *e)
 {
-    BT_FIELD(e, invalidated);
-    x64_alu_mi(&e->x, XA_CMP, 1, xm(X_RAX, 0), 0);
+    x64_alu_mi(&e->x, XA_CMP, 1, bt_field(e, &e->bt->invalidated), 0);
 }
 
 /* intr_pending or stop_request is set (the 8-byte test): jump to `leave`
  * for a stop, or for an interrupt the guest accepts (IF = 1); an interrupt
  * pending while IF = 0 waits for the STI/IRET/POPF, which end their block,
  * so blocks go on running meanwhile.  Returns the two branches to patch. */
-static void event_slow_check(struct be *e, size_t branch[2])
+static void event_slow_check(struct be *e, size_t branch[3])
 {
     struct x64 *x = &e->x;
     x64_alu_mi(x, XA_CMP, 4, xm(CPU, OFF(env.stop_request)), 0);
     branch[0] = x64_jcc(x, CC_NE, x64_here(x));
     x64_test_mi8(x, xm(CPU, OFF(rflags) + 1), (uint8_t)(FL_IF >> 8));
     branch[1] = x64_jcc(x, CC_NE, x64_here(x));
+    /* An NMI sets intr_pending too (machine/board_irq.c), so that this
+     * one test finds it; it ignores IF, but waits while NMIs are blocked. */
+    x64_alu_mi(x, XA_CMP, 1, xm(CPU, OFF(nmi_pending)), 0);
+    size_t none = x64_jcc(x, CC_E, x64_here(x));
+    x64_alu_mi(x, XA_CMP, 1, xm(CPU, OFF(nmi_blocked)), 0);
+    branch[2] = x64_jcc(x, CC_E, x64_here(x));
+    x64_patch(x, none, x64_here(x));
 }
 
 /* insn_count += delta.  The prologue counts the whole block; a way out
@@ -989,8 +1004,7 @@ static void emit_op_body(struct be *e, const struct ir_op *o)
 static size_t count_block(struct be *e)
 {
     struct x64 *x = &e->x;
-    BT_FIELD(e, end_count);
-    x64_alu_rm(x, XA_CMP, 8, ICOUNT, xm(X_RAX, 0));
+    x64_alu_rm(x, XA_CMP, 8, ICOUNT, bt_field(e, &e->bt->end_count));
     size_t spent = x64_jcc(x, CC_AE, x64_here(x));
     x64_alu_ri(x, XA_ADD, 8, ICOUNT, e->b->n);
     if (profiling) {    /* b->execs++, for `info tbstats`' hottest blocks */
@@ -1065,26 +1079,36 @@ static void emit_stub(struct be *e, const struct stub *s)
         break;
     case ST_EVENT:      /* from the prologue: bounce, or go on (IF = 0) */
         event_slow_check(e, &e->bounce_branch[e->nbounce]);
-        e->nbounce += 2;
+        e->nbounce += 3;
         x64_jmp(x, x->run + s->resume);
         break;
     case ST_LOOP: {
         /* The prologue's checks; leaving, the block's start is where the
-         * guest is. */
+         * guest is.  insn_count still counts the instructions after the
+         * branch (u of them): the budget test sees a count at most u too
+         * high, which only leaves a little early; going on adds the block
+         * less u, leaving takes u back. */
         size_t leave[5];
-        uncount_rest(e, o);
+        int u = from_here(e, o) - 1;
         x64_alu_mi(x, XA_CMP, 8, xm(CPU, OFF(env.intr_pending)), 0);  /* + stop_request */
-        size_t quiet = x64_jcc(x, CC_E, x64_here(x));
-        event_slow_check(e, leave);
-        x64_patch(x, quiet, x64_here(x));
-        x64_alu_mi(x, XA_CMP, 1, xm(CPU, OFF(nmi_pending)), 0);
-        leave[2] = x64_jcc(x, CC_NE, x64_here(x));
+        size_t event = x64_jcc(x, CC_NE, x64_here(x));
+        size_t checks = x->pos;
         test_invalidated(e);
-        leave[3] = x64_jcc(x, CC_NE, x64_here(x));
-        leave[4] = count_block(e);
+        leave[0] = x64_jcc(x, CC_NE, x64_here(x));
+        x64_alu_rm(x, XA_CMP, 8, ICOUNT, bt_field(e, &e->bt->end_count));
+        leave[1] = x64_jcc(x, CC_AE, x64_here(x));
+        icount_add(e, e->b->n - u);
+        if (profiling) {
+            x64_mov_ri(x, X_RCX, (uint64_t)(uintptr_t)&e->b->execs);
+            x64_alu_mi(x, XA_ADD, 8, xm(X_RCX, 0), 1);
+        }
         x64_jmp(x, x->run + e->loop_head);
+        x64_patch(x, event, x64_here(x));
+        event_slow_check(e, &leave[2]);
+        x64_jmp(x, x->run + checks);       /* IF = 0: go on */
         for (int i = 0; i < 5; i++)
             x64_patch(x, leave[i], x64_here(x));
+        icount_add(e, -u);
         cache_flush(e);
         set_rip(e, e->b->rip);
         x64_jmp(x, e->bt->exit0);
@@ -1102,8 +1126,6 @@ static void emit_prologue(struct be *e)
      * bytes, room for the invalidation jump. */
     x64_alu_mi(x, XA_CMP, 8, xm(CPU, OFF(env.intr_pending)), 0);
     add_stub(e, ST_EVENT, x64_jcc(x, CC_NE, x64_here(x)), NULL);
-    x64_alu_mi(x, XA_CMP, 1, xm(CPU, OFF(nmi_pending)), 0);
-    e->bounce_branch[e->nbounce++] = x64_jcc(x, CC_NE, x64_here(x));
     e->b->checked_off = x->pos;     /* the dispatcher enters here */
     e->bounce_branch[e->nbounce++] = count_block(e);
     cache_reload(e);

@@ -59,7 +59,26 @@ enum stub_kind { ST_LOAD, ST_STORE, ST_CANON, ST_SMC, ST_GOTO, ST_LOOP, ST_EVENT
 #define NSLOTS 16
 static const int cache_host[NCACHE] = { X_RSI, X_RDI, X_R8, X_R9, X_R10, X_R11 };
 
+/* A lazy-flags record (IR_LAZY) not stored yet ("pending").  Its values
+ * are guest registers (or an immediate), so it can be stored later from
+ * them, wherever something may read it: in the slow-path and exit stubs,
+ * before calls to C, at the block's exits.  On the fast path it usually
+ * never is: the next flag-setting instruction replaces it first.  Two
+ * forms: res = s1 op s2 (a CMP or TEST: nothing written), or res is guest
+ * register sd, which the instruction wrote, and src1 follows from res and
+ * src2 (ADD, SUB, INC, DEC, logic: src1 unused).  A write to a register
+ * the record reads either stores it first (it may still be read) or drops
+ * it (the next record comes before any reader); liveness: flags_live. */
+struct pend {
+    bool on;
+    bool written;           /* res in slot sd, else res = s1 op s2 */
+    uint8_t lf, size;
+    int8_t s1, s2, sd;      /* guest register slots; s2 < 0: imm2 */
+    uint64_t imm2;
+};
+
 struct stub {
+    struct pend pend;       /* stored first thing in the stub */
     int kind;
     size_t branch_end;      /* the jcc into the stub */
     size_t resume;          /* where the stub jumps back to */
@@ -101,6 +120,14 @@ struct be {
     int8_t fwd;             /* LOAD/ADDR: write the result straight into this
                                cache register (the next op stores it there) */
     size_t loop_head;       /* where the back edge jumps (after the prologue) */
+    struct pend pend;       /* the lazy record not stored yet, if on */
+    struct pend arm;        /* ... and the one that becomes it at op arm_at */
+    int arm_at;             /* (the STS of its result), or -1 */
+    struct pend planned;    /* pend_plan's answer for the LAZY at planned_at */
+    int planned_at;
+    int skip_sts;           /* an STS done by the op before it, or -1 */
+    int8_t vslot[IR_VREGS]; /* guest register slot v is a copy of, or -1 */
+    uint8_t vsize[IR_VREGS];
 };
 
 /* Count block entries (b->execs) for `info tbstats`: off unless asked for,
@@ -158,6 +185,7 @@ static int rd(struct be *e, int v, bool full)
 static void def(struct be *e, int v)
 {
     e->alias[v] = X_NONE;
+    e->vslot[v] = -1;
 }
 
 /* Is v read by the op being translated or a later one of the same guest
@@ -169,6 +197,8 @@ static bool live_from(const struct be *e, int v, bool this_op)
         return true;
     for (int i = e->cur + 1; i < e->ir->n && e->ir->op[i].gi == o->gi; i++) {
         const struct ir_op *p = &e->ir->op[i];
+        if (i == e->planned_at && e->planned.on)
+            continue;       /* a LAZY kept pending reads guest registers */
         if (p->a == v || p->b == v || p->c == v)
             return true;
         if (p->d == v)
@@ -204,7 +234,7 @@ static void add_stub(struct be *e, int kind, size_t branch_end, const struct ir_
         e->x.overflow = true;
         return;
     }
-    e->stub[e->nstubs++] = (struct stub){ .kind = kind, .branch_end = branch_end,
+    e->stub[e->nstubs++] = (struct stub){ .pend = e->pend, .kind = kind, .branch_end = branch_end,
                                           .resume = e->x.pos, .o = o, .ra = e->sra, .rb = e->srb,
                                           .dst = (int8_t)(e->fwd != X_NONE ? e->fwd
                                                           : o && o->d != IR_NOREG ? HV(o->d)
@@ -269,7 +299,7 @@ static struct x64_mem bt_field(struct be *e, const void *p)
 /* cmp byte [bt->invalidated], 0 */
 static void test_invalidated(struct be *e)
 {
-    x64_alu_mi(&e->x, XA_CMP, 1, bt_field(e, &e->bt->invalidated), 0);
+    x64_alu_mi(&e->x, XA_CMP, 1, bt_field(e, &e->bt->hot->invalidated), 0);
 }
 
 /* intr_pending or stop_request is set (the 8-byte test): jump to `leave`
@@ -401,9 +431,152 @@ static void cache_reload(struct be *e)
             x64_load(&e->x, 8, e->host_of[s], xm(CPU, slot_off(s)));
 }
 
+/* --- lazy records kept pending (struct pend) --- */
+
+/* Register r = the low size bytes of slot s (zero-extended), or imm. */
+static void pend_value(struct be *e, int size, int r, int s, uint64_t imm)
+{
+    if (s < 0) {
+        x64_mov_ri(&e->x, r, imm & (size == 8 ? ~0ull : 0xffffffffull));
+    } else if (e->host_of[s] != X_NONE) {
+        if (size == 8)
+            x64_mov_rr(&e->x, r, e->host_of[s]);
+        else
+            x64_zext(&e->x, 4, r, e->host_of[s]);
+    } else {
+        x64_load(&e->x, size, r, xm(CPU, slot_off(s)));
+    }
+}
+
+/* Store record p into cpu->lazy, with rax and rcx, and without changing
+ * the host flags (mov, not, lea): a branch may still read them. */
+static void pend_store(struct be *e, const struct pend *p)
+{
+    struct x64 *x = &e->x;
+    int32_t base = OFF(lazy);
+    struct x64_mem res = xm(CPU, base + (int32_t)offsetof(struct x86_lazy_flags, res));
+    struct x64_mem src1 = xm(CPU, base + (int32_t)offsetof(struct x86_lazy_flags, src1));
+    struct x64_mem src2 = xm(CPU, base + (int32_t)offsetof(struct x86_lazy_flags, src2));
+    bool logic = p->lf == LF_LOGIC;
+    /* src1 + src2 (ADD, INC) or src1 - src2 = src1 + ~src2 + 1 */
+    bool plus = p->lf == LF_ADD || p->lf == LF_INC;
+
+    if (!p->on)
+        return;
+    pend_value(e, p->size, X_RAX, p->written ? p->sd : p->s1, 0);
+    if (!logic) {
+        pend_value(e, p->size, X_RCX, p->s2, p->imm2);
+        x64_store(x, 8, X_RCX, src2);
+        x64_store(x, 8, X_RAX, p->written ? res : src1);
+        /* written: src1 = res - src2; else res = src1 + src2 or - src2 */
+        bool add = p->written ? !plus : plus;
+        if (!add)
+            x64_not(x, 8, X_RCX);
+        x64_lea(x, p->size, X_RAX, (struct x64_mem){ X_RAX, X_RCX, 1, add ? 0 : 1 });
+    }
+    x64_store(x, 8, X_RAX, p->written && !logic ? src1 : res);
+    x64_store_i(x, 2, (int32_t)(p->lf | p->size << 8),
+                xm(CPU, base + (int32_t)offsetof(struct x86_lazy_flags, op)));
+}
+
+/* Store the pending record here (something may read it): it is stored. */
+static void pend_flush(struct be *e)
+{
+    pend_store(e, &e->pend);
+    e->pend.on = false;
+}
+
+/* May the lazy record be read after op i, before a later IR_LAZY
+ * replaces it? */
+static bool flags_live(const struct be *e, int i)
+{
+    for (int j = i + 1; j < e->ir->n; j++) {
+        if (e->ir->op[j].op == IR_LAZY)
+            return false;
+        if (ir_reads_lazy(e->ir->op[j].op))
+            return true;
+    }
+    return true;    /* the block's end */
+}
+
+/* Guest register slot s is about to change (op e->cur writes it). */
+static void slot_written(struct be *e, int s)
+{
+    const struct pend *p = &e->pend;
+    if (s < 0)
+        return;
+    for (int v = 0; v < IR_VREGS; v++)
+        if (e->vslot[v] == s)
+            e->vslot[v] = -1;
+    bool reads = p->on && ((p->written ? p->sd : p->s1) == s || (p->lf != LF_LOGIC && p->s2 == s));
+    if (reads) {
+        if (flags_live(e, e->cur))
+            pend_flush(e);
+        else
+            e->pend.on = false;
+    }
+}
+
+/* Can the IR_LAZY at op i be kept pending, and as what? */
+static bool pend_plan(struct be *e, int i, struct pend *p)
+{
+    const struct ir_block *ir = e->ir;
+    const struct ir_op *o = &ir->op[i];
+    const struct ir_op *n = i + 1 < ir->n ? &ir->op[i + 1] : NULL;
+    int sub;
+
+    *p = (struct pend){ .on = false, .lf = o->lf, .size = o->size, .s1 = -1, .s2 = -1, .sd = -1,
+                        .imm2 = o->imm2 };
+    if (o->size != 4 && o->size != 8)
+        return false;
+    if (o->lf != LF_ADD && o->lf != LF_SUB && o->lf != LF_LOGIC && o->lf != LF_INC &&
+        o->lf != LF_DEC)
+        return false;
+    if (o->lf != LF_LOGIC && o->c != IR_NOREG) {
+        p->s2 = e->vslot[o->c];
+        if (p->s2 < 0 || e->vsize[o->c] < o->size)
+            return false;
+    }
+    /* The result written to a guest register by the next op (whole: a
+     * 4-byte result is zero-extended into 8). */
+    if (n && n->op == IR_STS && n->gi == o->gi && n->a == o->a && n->size == 8) {
+        int sd = gpr_slot(n->imm, &sub);
+        if (sd >= 0 && !sub && sd != p->s2) {
+            p->written = true;
+            p->sd = (int8_t)sd;
+            p->on = true;
+            return true;
+        }
+    }
+    if (o->lf == LF_INC || o->lf == LF_DEC || o->b == IR_NOREG)
+        return false;
+    p->s1 = e->vslot[o->b];
+    if (p->s1 < 0 || e->vsize[o->b] < o->size)
+        return false;
+    if (o->lf == LF_LOGIC) {    /* TEST r, r (AND/OR of a register with itself) */
+        const struct ir_op *d = i > 0 ? &ir->op[i - 1] : NULL;
+        if (!d || d->d != o->a || (d->op != IR_AND && d->op != IR_OR) || d->b == IR_NOREG ||
+            o->c == IR_NOREG || e->vslot[o->c] != p->s1)
+            return false;
+    }
+    p->on = true;
+    return true;
+}
+
+/* pend_plan for the LAZY at op i, remembered for when it comes. */
+static bool plan_lazy_at(struct be *e, int i)
+{
+    if (e->planned_at != i) {
+        e->planned_at = i;
+        pend_plan(e, i, &e->planned);
+    }
+    return e->planned.on;
+}
+
 /* fn(cpu): C that reads the CPU state (and clobbers the cache). */
 static void call_synced(struct be *e, const void *fn)
 {
+    pend_flush(e);
     cache_flush(e);
     sync_icount(e);
     x64_mov_rr(&e->x, X_RDI, CPU);
@@ -413,8 +586,12 @@ static void call_synced(struct be *e, const void *fn)
 
 static void emit_lds(struct be *e, const struct ir_op *o)
 {
-    int h = cached_reg(e, o->imm), d = HV(o->d);
+    int h = cached_reg(e, o->imm), d = HV(o->d), sub, s = gpr_slot(o->imm, &sub);
     def(e, o->d);
+    if (s >= 0 && !sub && o->size >= 4) {
+        e->vslot[o->d] = (int8_t)s;
+        e->vsize[o->d] = o->size;
+    }
     if (h == X_NONE) {
         x64_load(&e->x, o->size, d, xm(CPU, (int32_t)o->imm));
     } else if (o->size >= 4) {      /* no copy: read it where it is */
@@ -442,9 +619,35 @@ static void set_part(struct be *e, int size, int h, int s)
     }
 }
 
+/* The STS at op e->cur is done (emitted, or done by the op before it):
+ * a record waiting for it becomes the pending one. */
+static void sts_done(struct be *e)
+{
+    if (e->arm_at == e->cur) {
+        e->pend = e->arm;
+        e->arm_at = -1;
+    }
+}
+
+static int slot_of(uint64_t off)
+{
+    int sub;
+    return gpr_slot(off, &sub);
+}
+
+/* The slot cached in host register h, or -1. */
+static int slot_of_host(const struct be *e, int h)
+{
+    for (int s = 0; s < NSLOTS; s++)
+        if (e->host_of[s] == h)
+            return s;
+    return -1;
+}
+
 static void emit_sts(struct be *e, const struct ir_op *o)
 {
     int h = cached_reg(e, o->imm);
+    slot_written(e, slot_of(o->imm));
     if (h == X_NONE) {
         x64_store(&e->x, o->size, rd(e, o->a, o->size == 8), xm(CPU, (int32_t)o->imm));
     } else {
@@ -462,11 +665,13 @@ static void emit_sts(struct be *e, const struct ir_op *o)
         if (o->size == 8)   /* smaller writes keep the upper half as it was */
             e->upper_zero = zero ? e->upper_zero | 1u << h : e->upper_zero & ~(1u << h);
     }
+    sts_done(e);
 }
 
 static void emit_stsi(struct be *e, const struct ir_op *o)
 {
     int h = cached_reg(e, o->imm);
+    slot_written(e, slot_of(o->imm));
     if (h != X_NONE)
         clobber_host(e, h);
     if (h != X_NONE && o->size == 8) {
@@ -552,8 +757,10 @@ static void emit_load(struct be *e, const struct ir_op *o)
 {
     struct x64 *x = &e->x;
     int dst = e->fwd != X_NONE ? e->fwd : HV(o->d);
-    if (e->fwd != X_NONE)
+    if (e->fwd != X_NONE) {
         clobber_host_when(e, e->fwd, false);    /* written by the last instruction */
+        slot_written(e, slot_of_host(e, e->fwd));
+    }
     stub_regs(e, o);
     def(e, o->d);
     if (!e->bt->cpu->env.tlb) {
@@ -597,6 +804,75 @@ static void emit_store(struct be *e, const struct ir_op *o)
 
 /* --- arithmetic --- */
 
+/* Is v read after op j by the rest of its guest instruction? */
+static bool read_after(const struct be *e, int j, int v)
+{
+    const struct ir_block *ir = e->ir;
+    for (int k = j + 1; k < ir->n && ir->op[k].gi == ir->op[j].gi; k++) {
+        const struct ir_op *p = &ir->op[k];
+        if (p->a == v || p->b == v || p->c == v)
+            return true;
+        if (p->d == v)
+            return false;
+    }
+    return false;
+}
+
+/* The op being translated computes what the same instruction then only
+ * stores, whole, into the cached guest register its operand a came from
+ * (add eax, edx): returns that host register, to compute in place, and
+ * marks the STS done; else X_NONE.  A LAZY in between must be one kept
+ * pending with its result in that register. */
+static int inplace_target(struct be *e, const struct ir_op *o)
+{
+    const struct ir_block *ir = e->ir;
+    int j = e->cur + 1;
+    if ((o->size != 4 && o->size != 8) || o->a == IR_NOREG)
+        return X_NONE;
+    if (j < ir->n && ir->op[j].op == IR_LAZY && ir->op[j].gi == o->gi) {
+        if (ir->op[j].a != o->d || !plan_lazy_at(e, j) || !e->planned.written)
+            return X_NONE;
+        j++;
+    }
+    if (j >= ir->n)
+        return X_NONE;
+    const struct ir_op *n = &ir->op[j];
+    if (n->op != IR_STS || n->gi != o->gi || n->a != o->d || n->size != 8)
+        return X_NONE;
+    int h = cached_reg(e, n->imm);
+    if (h == X_NONE || e->alias[o->a] != h || read_after(e, j, o->d))
+        return X_NONE;
+    e->skip_sts = j;
+    return h;
+}
+
+/* Before computing in place in h: the guest register changes. */
+static void inplace_begin(struct be *e, int h)
+{
+    slot_written(e, slot_of_host(e, h));
+    clobber_host_when(e, h, false);     /* the op reads h, then writes it */
+}
+
+/* After: the result, in h, is d's (exact: a 4-byte op zero-extends). */
+static void inplace_end(struct be *e, const struct ir_op *o, int h)
+{
+    def(e, o->d);
+    e->alias[o->d] = (int8_t)h;
+    e->alias_exact[o->d] = true;
+    e->upper_zero = o->size == 4 ? e->upper_zero | 1u << h : e->upper_zero & ~(1u << h);
+}
+
+/* Is the result of the op being translated read only by the LAZY right
+ * after it, which stays pending as a comparison (CMP, TEST)? */
+static bool result_unused(struct be *e, const struct ir_op *o)
+{
+    const struct ir_block *ir = e->ir;
+    int j = e->cur + 1;
+    return (o->size == 4 || o->size == 8) && j < ir->n && ir->op[j].op == IR_LAZY &&
+           ir->op[j].gi == o->gi && ir->op[j].a == o->d && plan_lazy_at(e, j) &&
+           !e->planned.written && !read_after(e, j, o->d);
+}
+
 static void emit_alu(struct be *e, const struct ir_op *o)
 {
     static const int xop[] = {
@@ -616,6 +892,28 @@ static void emit_alu(struct be *e, const struct ir_op *o)
         x64_mov_ri(x, X_RCX, o->imm);
         src = X_RCX;
     }
+    e->hf_lf = o->lf;
+    if ((o->op == IR_SUB || (o->op == IR_AND && src != X_NONE)) && result_unused(e, o)) {
+        /* CMP / TEST: the flags alone */
+        if (o->op == IR_AND)
+            x64_test_rr(x, o->size, a, src);
+        else if (src != X_NONE)
+            x64_alu_rr(x, XA_CMP, o->size, a, src);
+        else
+            x64_alu_ri(x, XA_CMP, o->size, a, (int32_t)o->imm);
+        def(e, o->d);
+        return;
+    }
+    int h = inplace_target(e, o);
+    if (h != X_NONE) {
+        inplace_begin(e, h);
+        if (src != X_NONE)
+            x64_alu_rr(x, xop[o->op], o->size, h, src);
+        else
+            x64_alu_ri(x, xop[o->op], o->size, h, (int32_t)o->imm);
+        inplace_end(e, o, h);
+        return;
+    }
     def(e, o->d);
     x64_mov_rr(x, d, a);
     if (src != X_NONE)
@@ -624,31 +922,48 @@ static void emit_alu(struct be *e, const struct ir_op *o)
         x64_alu_ri(x, xop[o->op], o->size, d, (int32_t)o->imm);
     if (o->size < 4)
         x64_zext(x, o->size, d, d);
-    e->hf_lf = o->lf;
 }
 
 static void emit_unary(struct be *e, const struct ir_op *o)
 {
     struct x64 *x = &e->x;
     int d = HV(o->d), a = rd(e, o->a, o->size == 8);
-    def(e, o->d);
-    x64_mov_rr(x, d, a);
+    int h = inplace_target(e, o);
+    if (h != X_NONE) {
+        inplace_begin(e, h);
+        d = h;
+    } else {
+        def(e, o->d);
+        x64_mov_rr(x, d, a);
+    }
     switch (o->op) {
     case IR_NEG: x64_neg(x, o->size, d); break;
     case IR_NOT: x64_not(x, o->size, d); break;     /* no flags */
     case IR_INC: x64_inc(x, o->size, d); break;
     default: x64_dec(x, o->size, d); break;
     }
-    if (o->size < 4)
-        x64_zext(x, o->size, d, d);
     if (o->op != IR_NOT)
         e->hf_lf = o->lf;
+    if (h != X_NONE) {
+        inplace_end(e, o, h);
+        return;
+    }
+    if (o->size < 4)
+        x64_zext(x, o->size, d, d);
 }
 
 static void emit_shift(struct be *e, const struct ir_op *o)
 {
     int digit = o->op == IR_SHL ? 4 : o->op == IR_SHR ? 5 : 7;
     int d = HV(o->d), a = rd(e, o->a, o->size == 8);
+    int h = inplace_target(e, o);
+    if (h != X_NONE) {
+        inplace_begin(e, h);
+        x64_shift_i(&e->x, digit, o->size, h, (uint8_t)o->imm);
+        e->hf_lf = o->lf;
+        inplace_end(e, o, h);
+        return;
+    }
     def(e, o->d);
     x64_mov_rr(&e->x, d, a);
     x64_shift_i(&e->x, digit, o->size, d, (uint8_t)o->imm);
@@ -697,8 +1012,10 @@ static void emit_addr(struct be *e, const struct ir_op *o)
     uint64_t mask = o->size == 8 ? ~0ull : 0xffffffffull;
     bool full = o->size == 8;   /* a 32-bit lea reads the low halves only */
     int dst = e->fwd != X_NONE ? e->fwd : HV(o->d);
-    if (e->fwd != X_NONE)
+    if (e->fwd != X_NONE) {
         clobber_host_when(e, e->fwd, false);    /* lea reads, then writes */
+        slot_written(e, slot_of_host(e, e->fwd));
+    }
     if (o->a == IR_NOREG && o->b == IR_NOREG) {
         def(e, o->d);
         x64_mov_ri(&e->x, dst, o->imm & mask);
@@ -718,6 +1035,16 @@ static void emit_lazy(struct be *e, const struct ir_op *o)
 {
     struct x64 *x = &e->x;
     int32_t base = OFF(lazy);
+    e->pend.on = false;         /* replaced */
+    if (plan_lazy_at(e, e->cur)) {
+        if (e->planned.written) {   /* from the STS of its result on */
+            e->arm = e->planned;
+            e->arm_at = e->cur + 1;
+        } else {
+            e->pend = e->planned;
+        }
+        return;
+    }
     x64_store(x, 8, rd(e, o->a, true),
               xm(CPU, base + (int32_t)offsetof(struct x86_lazy_flags, res)));
     if (o->lf != LF_LOGIC) {    /* LF_LOGIC reads res alone */
@@ -757,6 +1084,7 @@ static void emit_foldcf(struct be *e, const struct ir_op *o)
  * do not have it. */
 static void cond_helper(struct be *e, int cc)
 {
+    pend_flush(e);
     cache_flush(e);
     sync_icount(e);
     x64_mov_rr(&e->x, X_RDI, CPU);
@@ -839,11 +1167,13 @@ static void emit_brcond(struct be *e, const struct ir_op *o)
         emit_back_edge(e, cc, o);
         if (side)
             return;
+        pend_flush(e);      /* no flags changed: mov, lea, not */
         cache_flush(e);
     } else if (side) {
         add_stub(e, ST_SIDE, x64_jcc(&e->x, cc, x64_here(&e->x)), o);
         return;
     } else {
+        pend_flush(e);
         cache_flush(e);
         emit_goto(e, cc, o->imm, o);
     }
@@ -877,6 +1207,7 @@ static void emit_insn(struct be *e, const struct ir_op *o)
     struct x64 *x = &e->x;
     int k = from_here(e, o);
 
+    pend_flush(e);
     call_interp_handler(e, o);
     icount_add(e, 1);           /* it ran (an unfinished REP: a part of it) */
     if (o->flags & IRF_ENDS) {
@@ -979,18 +1310,22 @@ static void emit_op_body(struct be *e, const struct ir_op *o)
         if (e->self_loop && o->imm == e->b->rip) {
             emit_back_edge(e, -1, o);
         } else {
+            pend_flush(e);
             cache_flush(e);
             emit_goto(e, -1, o->imm, o);
         }
         break;
     case IR_BRCOND: emit_brcond(e, o); break;
     case IR_GOTO_IND:
-        x64_mov_rr(x, X_RAX, rd(e, o->a, true));
+        x64_mov_rr(x, X_RDX, rd(e, o->a, true));
+        pend_flush(e);
         cache_flush(e);
+        x64_mov_rr(x, X_RAX, X_RDX);
         x64_store(x, 8, X_RAX, xm(CPU, OFF(rip)));
         x64_jmp(x, e->bt->jc_lookup);
         break;
     case IR_EXIT:
+        pend_flush(e);
         cache_flush(e);
         x64_jmp(x, e->bt->exit0);
         break;
@@ -1004,7 +1339,7 @@ static void emit_op_body(struct be *e, const struct ir_op *o)
 static size_t count_block(struct be *e)
 {
     struct x64 *x = &e->x;
-    x64_alu_rm(x, XA_CMP, 8, ICOUNT, bt_field(e, &e->bt->end_count));
+    x64_alu_rm(x, XA_CMP, 8, ICOUNT, bt_field(e, &e->bt->hot->end_count));
     size_t spent = x64_jcc(x, CC_AE, x64_here(x));
     x64_alu_ri(x, XA_ADD, 8, ICOUNT, e->b->n);
     if (profiling) {    /* b->execs++, for `info tbstats`' hottest blocks */
@@ -1022,6 +1357,7 @@ static void emit_stub(struct be *e, const struct stub *s)
     uint32_t info = o ? o->seg | (uint32_t)o->size << 8 : 0;
 
     x64_patch(x, s->branch_end, x64_here(x));
+    pend_store(e, &s->pend);    /* C or the next block may read it */
     switch (s->kind) {
     case ST_LOAD:
     case ST_STORE:
@@ -1095,7 +1431,7 @@ static void emit_stub(struct be *e, const struct stub *s)
         size_t checks = x->pos;
         test_invalidated(e);
         leave[0] = x64_jcc(x, CC_NE, x64_here(x));
-        x64_alu_rm(x, XA_CMP, 8, ICOUNT, bt_field(e, &e->bt->end_count));
+        x64_alu_rm(x, XA_CMP, 8, ICOUNT, bt_field(e, &e->bt->hot->end_count));
         leave[1] = x64_jcc(x, CC_AE, x64_here(x));
         icount_add(e, e->b->n - u);
         if (profiling) {
@@ -1170,14 +1506,22 @@ int bt_backend(struct bt_vcpu *bt, struct bt_block *b, const struct ir_block *ir
     for (int i = 0; i < BT_MAX_LINKS; i++)
         b->link[i].from = NULL;
 
+    e.arm_at = e.planned_at = e.skip_sts = -1;
     plan_cache(&e, ir);
     emit_prologue(&e);
     e.ir = ir;
     for (int i = 0; i < ir->n && !e.x.overflow; i++) {
         if (i == 0 || ir->op[i].gi != ir->op[i - 1].gi)
-            for (int v = 0; v < IR_VREGS; v++)
+            for (int v = 0; v < IR_VREGS; v++) {
                 e.alias[v] = X_NONE;    /* the last instruction's are dead */
+                e.vslot[v] = -1;
+            }
         e.cur = i;
+        if (i == e.skip_sts) {      /* done in place by an op before */
+            e.skip_sts = -1;
+            sts_done(&e);
+            continue;
+        }
         e.fwd = (int8_t)forward_target(&e, i);
         emit_op(&e, &ir->op[i]);
         if (e.fwd != X_NONE) {      /* the STS it did */

@@ -48,7 +48,7 @@ void bt_cache_invalidate(struct bt_vcpu *bt, uint64_t gpa, uint64_t len)
         return;
     size_t n = block_index_invalidate(&bt->index, gpa, len, unlink_entry, bt);
     if (n) {
-        bt->invalidated = 1;
+        bt->hot->invalidated = 1;
         bt->stats.invalidations += n;
     }
 }

@@ -93,12 +93,19 @@ struct bt_stats {
     uint64_t interp_insns, dispatches, links;
 };
 
-/* One vCPU's translator state.  Generated code reaches end_count,
- * invalidated and jc at their absolute addresses (each vCPU has its own
- * code cache). */
-struct bt_vcpu {
+/* What translated code tests on every back edge, allocated on its own: a
+ * small allocation usually lands in the heap next to the vCPU, within a
+ * 32-bit displacement of rbx (backend_x64.c: bt_field), which the large
+ * struct bt_vcpu (mapped by itself) is not. */
+struct bt_hot {
     uint64_t end_count;     /* the run's budget: no block starts past it */
     uint8_t invalidated;    /* a block was invalidated during this entry */
+};
+
+/* One vCPU's translator state.  Generated code reaches hot and jc at
+ * their absolute addresses (each vCPU has its own code cache). */
+struct bt_vcpu {
+    struct bt_hot *hot;
     struct bt_jc_entry jc[BT_JC_SIZE]; /* guest RIP -> host code */
 
     struct x86_cpu *cpu;

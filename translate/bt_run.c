@@ -37,9 +37,16 @@ struct bt_vcpu *bt_vcpu_create(struct x86_cpu *cpu)
         fprintf(stderr, "glass: bt: out of memory\n");
         return NULL;
     }
+    bt->hot = calloc(1, sizeof(*bt->hot));
+    if (!bt->hot) {
+        fprintf(stderr, "glass: bt: out of memory\n");
+        free(bt);
+        return NULL;
+    }
     bt->cpu = cpu;
     bt->code.fd = -1;
     if (bt_code_init(&bt->code, BT_CODE_SIZE) < 0) {
+        free(bt->hot);
         free(bt);
         return NULL;
     }
@@ -47,6 +54,7 @@ struct bt_vcpu *bt_vcpu_create(struct x86_cpu *cpu)
     if (!bt->icache) {
         fprintf(stderr, "glass: bt: out of memory for the interpreter cache\n");
         bt_code_destroy(&bt->code);
+        free(bt->hot);
         free(bt);
         return NULL;
     }
@@ -62,6 +70,7 @@ void bt_vcpu_destroy(struct bt_vcpu *bt)
     bt_cache_flush(bt);
     bt_code_destroy(&bt->code);
     interp_cache_destroy(bt->icache);
+    free(bt->hot);
     free(bt);
 }
 
@@ -219,7 +228,7 @@ static int run_loop(struct bt_vcpu *bt, struct vm_exit *exit, uint64_t end_count
             bt->stats.links++;
         }
         bt->jc[bt_jc_hash(b->rip)] = (struct bt_jc_entry){ b->rip, b->entry };
-        bt->invalidated = 0;
+        bt->hot->invalidated = 0;
         bt->stats.dispatches++;
         link = (const struct bt_link *)enter(cpu, bt, b->entry_checked);
         link_gen = bt->gen;
@@ -238,7 +247,7 @@ int bt_run(struct bt_vcpu *bt, struct vm_exit *exit, uint64_t max_insns)
     jmp_buf *saved = cpu->fault_jmp;
     int rc;
 
-    bt->end_count = max_insns ? cpu->insn_count + max_insns : UINT64_MAX;
+    bt->hot->end_count = max_insns ? cpu->insn_count + max_insns : UINT64_MAX;
     cpu->fault_jmp = &jb;
     if (setjmp(jb)) {
         /* A guest fault inside a block or the dispatcher: RIP names the
@@ -246,7 +255,7 @@ int bt_run(struct bt_vcpu *bt, struct vm_exit *exit, uint64_t max_insns)
         x86_deliver_pending(cpu);
         cpu->fault_jmp = &jb;
     }
-    rc = run_loop(bt, exit, bt->end_count);
+    rc = run_loop(bt, exit, bt->hot->end_count);
     cpu->fault_jmp = saved;
     return rc;
 }

@@ -94,6 +94,9 @@ struct ir_block {
 
 /* ir_opt.c: drop the IR_LAZY records a later one overwrites unseen. */
 void ir_drop_dead_lazy(struct ir_block *ir);
+/* Can op (a block end, a memory access, a call to C...) read or expose
+ * the lazy record?  The ops that cannot are pure register arithmetic. */
+int ir_reads_lazy(int op);
 
 /* "ADD", "LOAD", ... and one op as text, for the debugger and tests. */
 const char *ir_opcode_name(int op);

@@ -10,7 +10,7 @@
  * with, and the one before each memory access, are always kept. */
 #include "translate/ir.h"
 
-static int reads_lazy(int op)
+int ir_reads_lazy(int op)
 {
     switch (op) {
     case IR_MOVI: case IR_MOV: case IR_LDS: case IR_STS: case IR_STSI:
@@ -30,7 +30,7 @@ void ir_drop_dead_lazy(struct ir_block *ir)
     for (int i = 0; i < ir->n; i++) {
         if (ir->op[i].op == IR_LAZY) {
             int j = i + 1;
-            while (j < ir->n && ir->op[j].op != IR_LAZY && !reads_lazy(ir->op[j].op))
+            while (j < ir->n && ir->op[j].op != IR_LAZY && !ir_reads_lazy(ir->op[j].op))
                 j++;
             if (j < ir->n && ir->op[j].op == IR_LAZY)
                 continue;       /* overwritten unseen */

@@ -62,6 +62,19 @@ static const uint8_t prog_mix64[] = {
     0x11, 0x11, 0x11, 0x11, 0x11
 };
 
+/* Flags that translated code keeps pending (not stored) must be exact
+ * where a fault exposes them, here a #DE (no IDT: a triple fault, with
+ * the state of the faulting DIV compared).
+ * cmp: mov eax, 5 / mov ebx, 7 / xor ecx, ecx / xor edx, edx / cmp eax, ebx /
+ *      div ecx / hlt
+ * add: the same with add eax, ebx before the div
+ * loop: mov ecx, 3 / mov ebx, 100 / xor edx, edx / L: mov eax, ebx / div ecx /
+ *      sub ecx, 1 / cmp ebx, 50 / jne L / hlt (the 4th DIV faults, with the
+ *      flags of the CMP of the iteration before) */
+static const uint8_t prog_flags_cmp[] = { 0xb8, 0x05, 0x00, 0x00, 0x00, 0xbb, 0x07, 0x00, 0x00, 0x00, 0x31, 0xc9, 0x31, 0xd2, 0x39, 0xd8, 0xf7, 0xf1, 0xf4 };
+static const uint8_t prog_flags_add[] = { 0xb8, 0x05, 0x00, 0x00, 0x00, 0xbb, 0x07, 0x00, 0x00, 0x00, 0x31, 0xc9, 0x31, 0xd2, 0x01, 0xd8, 0xf7, 0xf1, 0xf4 };
+static const uint8_t prog_flags_loop[] = { 0xb9, 0x03, 0x00, 0x00, 0x00, 0xbb, 0x64, 0x00, 0x00, 0x00, 0x31, 0xd2, 0x89, 0xd8, 0xf7, 0xf1, 0x83, 0xe9, 0x01, 0x83, 0xfb, 0x32, 0x75, 0xf4, 0xf4 };
+
 /* One guest machine: memory, a CPU, and the interpreter or the translator. */
 struct world {
     struct memmap mm;
@@ -220,6 +233,9 @@ static const struct agree_case {
     /* Accesses crossing pages take the slow path; a #PF in the middle of a
      * block names its instruction. */
     { prog_edges, sizeof(prog_edges), false, EXIT_HLT, .reg = -1 },
+    { prog_flags_cmp, sizeof(prog_flags_cmp), false, EXIT_TRIPLE_FAULT, .reg = -1 },
+    { prog_flags_add, sizeof(prog_flags_add), false, EXIT_TRIPLE_FAULT, .reg = -1 },
+    { prog_flags_loop, sizeof(prog_flags_loop), false, EXIT_TRIPLE_FAULT, .reg = R_RCX, .want = 0 },
 };
 
 START_TEST(test_agree)

@@ -128,6 +128,11 @@ struct be {
     int skip_sts;           /* an STS done by the op before it, or -1 */
     int8_t vslot[IR_VREGS]; /* guest register slot v is a copy of, or -1 */
     uint8_t vsize[IR_VREGS];
+    size_t gi_pos[BT_MAX_INSNS];    /* where each guest instruction's code starts */
+    struct pend gi_pend[BT_MAX_INSNS]; /* ... and the record pending there */
+    bool has_head2;         /* emit_loop_head2 made a copy of the loop head */
+    size_t head2;
+    struct pend head2_pend; /* ... for back edges with this record pending */
 };
 
 /* Count block entries (b->execs) for `info tbstats`: off unless asked for,
@@ -477,6 +482,14 @@ static void pend_store(struct be *e, const struct pend *p)
     x64_store(x, 8, X_RAX, p->written && !logic ? src1 : res);
     x64_store_i(x, 2, (int32_t)(p->lf | p->size << 8),
                 xm(CPU, base + (int32_t)offsetof(struct x86_lazy_flags, op)));
+}
+
+static bool pend_eq(const struct pend *a, const struct pend *b)
+{
+    if (!a->on || !b->on)
+        return a->on == b->on;
+    return a->written == b->written && a->lf == b->lf && a->size == b->size && a->s1 == b->s1 &&
+           a->s2 == b->s2 && a->sd == b->sd && (a->s2 >= 0 || a->imm2 == b->imm2);
 }
 
 /* Store the pending record here (something may read it): it is stored. */
@@ -1357,7 +1370,8 @@ static void emit_stub(struct be *e, const struct stub *s)
     uint32_t info = o ? o->seg | (uint32_t)o->size << 8 : 0;
 
     x64_patch(x, s->branch_end, x64_here(x));
-    pend_store(e, &s->pend);    /* C or the next block may read it */
+    if (s->kind != ST_LOOP)
+        pend_store(e, &s->pend);    /* C or the next block may read it */
     switch (s->kind) {
     case ST_LOAD:
     case ST_STORE:
@@ -1438,13 +1452,19 @@ static void emit_stub(struct be *e, const struct stub *s)
             x64_mov_ri(x, X_RCX, (uint64_t)(uintptr_t)&e->b->execs);
             x64_alu_mi(x, XA_ADD, 8, xm(X_RCX, 0), 1);
         }
-        x64_jmp(x, x->run + e->loop_head);
+        if (e->has_head2 && pend_eq(&s->pend, &e->head2_pend)) {
+            x64_jmp(x, x->run + e->head2);  /* the head that has it pending */
+        } else {
+            pend_store(e, &s->pend);
+            x64_jmp(x, x->run + e->loop_head);
+        }
         x64_patch(x, event, x64_here(x));
         event_slow_check(e, &leave[2]);
         x64_jmp(x, x->run + checks);       /* IF = 0: go on */
         for (int i = 0; i < 5; i++)
             x64_patch(x, leave[i], x64_here(x));
         icount_add(e, -u);
+        pend_store(e, &s->pend);
         cache_flush(e);
         set_rip(e, e->b->rip);
         x64_jmp(x, e->bt->exit0);
@@ -1491,6 +1511,89 @@ static int forward_target(const struct be *e, int i)
     return h;
 }
 
+/* Translate op i (and what it does of the ops after it); returns the
+ * next op to translate. */
+static int emit_step(struct be *e, int i)
+{
+    const struct ir_block *ir = e->ir;
+    if (i == 0 || ir->op[i].gi != ir->op[i - 1].gi)
+        for (int v = 0; v < IR_VREGS; v++) {
+            e->alias[v] = X_NONE;   /* the last instruction's are dead */
+            e->vslot[v] = -1;
+        }
+    e->cur = i;
+    if (i == e->skip_sts) {         /* done in place by an op before */
+        e->skip_sts = -1;
+        sts_done(e);
+        return i + 1;
+    }
+    e->fwd = (int8_t)forward_target(e, i);
+    emit_op(e, &ir->op[i]);
+    if (e->fwd != X_NONE) {         /* the STS it did */
+        const struct ir_op *o = &ir->op[i];
+        bool zero = o->op == IR_LOAD ? o->size <= 4
+                  : o->a == IR_NOREG && o->b == IR_NOREG ? (o->imm & (o->size == 8 ? ~0ull
+                                                                     : 0xffffffffull)) <= 0xffffffffull
+                  : o->size == 4;
+        e->upper_zero = zero ? e->upper_zero | 1u << e->fwd : e->upper_zero & ~(1u << e->fwd);
+        e->fwd = X_NONE;
+        e->skip_next = true;
+    }
+    if (e->skip_next) {
+        e->skip_next = false;
+        return i + 2;
+    }
+    return i + 1;
+}
+
+/* A loop's back edge with a pending lazy record would have to store it
+ * on every iteration, since the loop head expects the record stored (as
+ * it is on entry from outside).  Instead the first instructions of the
+ * block are translated a second time, starting with that record pending,
+ * up to where it is gone (replaced, or dropped unread): from there the
+ * two translations are the same, and the copy jumps into the first.  At
+ * most PEEL_MAX instructions; if the record lives longer, no copy. */
+#define PEEL_MAX 8
+
+static void emit_loop_head2(struct be *e)
+{
+    const struct ir_block *ir = e->ir;
+    const struct stub *loop = NULL;
+    for (int i = 0; i < e->nstubs && !loop; i++)
+        if (e->stub[i].kind == ST_LOOP && e->stub[i].pend.on)
+            loop = &e->stub[i];
+    if (!loop || e->x.overflow)
+        return;
+    size_t pos = e->x.pos;
+    int nstubs = e->nstubs, nlinks = e->nlinks;
+    e->head2_pend = loop->pend;
+    /* The state the loop head is translated in (as after the prologue),
+     * with the record pending. */
+    e->pend = loop->pend;
+    e->upper_zero = 0;
+    e->hf_lf = LF_NONE;
+    e->arm_at = e->planned_at = e->skip_sts = -1;
+    e->fwd = X_NONE;
+    e->skip_next = false;
+    e->head2 = pos;
+    for (int i = 0; i < ir->n && !e->x.overflow;) {
+        int gi = ir->op[i].gi;
+        if (i == 0 || gi != ir->op[i - 1].gi) {
+            if (gi > 0 && e->arm_at < 0 && e->skip_sts < 0 && pend_eq(&e->pend, &e->gi_pend[gi])) {
+                x64_jmp(&e->x, e->x.run + e->gi_pos[gi]);
+                e->has_head2 = true;
+                return;
+            }
+            if (gi >= PEEL_MAX || gi + 1 >= e->b->n)
+                break;
+        }
+        i = emit_step(e, i);
+    }
+    e->x.pos = pos;     /* no copy */
+    e->nstubs = nstubs;
+    e->nlinks = nlinks;
+}
+
 int bt_backend(struct bt_vcpu *bt, struct bt_block *b, const struct ir_block *ir)
 {
     struct bt_code *c = &bt->code;
@@ -1510,35 +1613,14 @@ int bt_backend(struct bt_vcpu *bt, struct bt_block *b, const struct ir_block *ir
     plan_cache(&e, ir);
     emit_prologue(&e);
     e.ir = ir;
-    for (int i = 0; i < ir->n && !e.x.overflow; i++) {
-        if (i == 0 || ir->op[i].gi != ir->op[i - 1].gi)
-            for (int v = 0; v < IR_VREGS; v++) {
-                e.alias[v] = X_NONE;    /* the last instruction's are dead */
-                e.vslot[v] = -1;
-            }
-        e.cur = i;
-        if (i == e.skip_sts) {      /* done in place by an op before */
-            e.skip_sts = -1;
-            sts_done(&e);
-            continue;
+    for (int i = 0; i < ir->n && !e.x.overflow;) {
+        if (i == 0 || ir->op[i].gi != ir->op[i - 1].gi) {
+            e.gi_pos[ir->op[i].gi] = e.x.pos;
+            e.gi_pend[ir->op[i].gi] = e.pend;
         }
-        e.fwd = (int8_t)forward_target(&e, i);
-        emit_op(&e, &ir->op[i]);
-        if (e.fwd != X_NONE) {      /* the STS it did */
-            const struct ir_op *o = &ir->op[i];
-            bool zero = o->op == IR_LOAD ? o->size <= 4
-                      : o->a == IR_NOREG && o->b == IR_NOREG ? (o->imm & (o->size == 8 ? ~0ull
-                                                                         : 0xffffffffull)) <= 0xffffffffull
-                      : o->size == 4;
-            e.upper_zero = zero ? e.upper_zero | 1u << e.fwd : e.upper_zero & ~(1u << e.fwd);
-            e.fwd = X_NONE;
-            e.skip_next = true;
-        }
-        if (e.skip_next) {
-            e.skip_next = false;
-            i++;
-        }
+        i = emit_step(&e, i);
     }
+    emit_loop_head2(&e);
     for (int i = 0; i < e.nstubs && !e.x.overflow; i++)
         emit_stub(&e, &e.stub[i]);
     /* Bounce: leave with RIP = the block's start. */

@@ -1,5 +1,6 @@
 /* The guest-physical memory map and its memfd backing (see memmap.h). */
 #include "mem/memmap.h"
+#include "mem/tlb.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -297,6 +298,15 @@ void memmap_set_code_hook(struct memmap *m,
     m->code_write = code_write;
 }
 
+/* Fast write paths must go: a new generation, and every TLB of the map
+ * drops its write entries now (so translated code need not compare). */
+static void bump_write_gen(struct memmap *m)
+{
+    __atomic_fetch_add(&m->write_gen, 1, __ATOMIC_SEQ_CST);
+    for (struct tlb *t = m->tlbs; t; t = t->next)
+        tlb_sync_write_gen(t);
+}
+
 /* memfd offset of the page holding gpa, or -1 when it is not RAM/ROM. */
 static int64_t backed_offset(const struct memmap *m, uint64_t gpa)
 {
@@ -316,7 +326,7 @@ void memmap_mark_code(struct memmap *m, uint64_t gpa)
     uint64_t old = __atomic_fetch_or(&m->code_bitmap[page / 64], bit, __ATOMIC_ACQ_REL);
     /* A newly marked page: every TLB must drop its fast write paths. */
     if (!(old & bit))
-        __atomic_fetch_add(&m->write_gen, 1, __ATOMIC_RELEASE);
+        bump_write_gen(m);
 }
 
 void memmap_unmark_code(struct memmap *m, uint64_t gpa)
@@ -376,7 +386,7 @@ int memmap_dirty_log_start(struct memmap *m)
     }
     __atomic_store_n(&m->dirty_bitmap, m->dirty_buf[0], __ATOMIC_RELEASE);
     /* From now on every write must pass the slow path once per page. */
-    __atomic_fetch_add(&m->write_gen, 1, __ATOMIC_RELEASE);
+    bump_write_gen(m);
     return 0;
 }
 
@@ -394,7 +404,7 @@ int64_t memmap_dirty_log_sync(struct memmap *m, uint64_t *bitmap)
         return -EINVAL;
     uint64_t *next = old == m->dirty_buf[0] ? m->dirty_buf[1] : m->dirty_buf[0];
     __atomic_store_n(&m->dirty_bitmap, next, __ATOMIC_RELEASE);
-    __atomic_fetch_add(&m->write_gen, 1, __ATOMIC_SEQ_CST);
+    bump_write_gen(m);
     int64_t n = 0;
     for (uint64_t i = 0; i < memmap_dirty_words(m); i++) {
         bitmap[i] = __atomic_exchange_n(&old[i], 0, __ATOMIC_ACQ_REL);

@@ -15,15 +15,16 @@
  * 4 KiB page of the memfd records every page written since the last sync.
  *
  * Both need writes to leave the TLB's fast path: marking a code page,
- * starting the dirty log and syncing it bump m->write_gen, which every
- * vCPU's TLB compares on each fast write and then drops its write entries
- * (mem/tlb.h). */
+ * starting the dirty log and syncing it bump m->write_gen, and every TLB of
+ * the map drops its write entries at once (mem/tlb.h). */
 #ifndef GLASS_MEM_MEMMAP_H
 #define GLASS_MEM_MEMMAP_H
 
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+
+struct tlb;
 
 #define GUEST_PAGE_SHIFT 12
 #define GUEST_PAGE_SIZE (1ull << GUEST_PAGE_SHIFT)
@@ -68,8 +69,10 @@ struct memmap {
      * the page holds decoded/translated code. */
     uint64_t *code_bitmap;
     /* Write-protect generation: incremented whenever fast write paths must
-     * be dropped (a page became code, dirty logging started or synced). */
+     * be dropped (a page became code, dirty logging started or synced).
+     * The TLBs of this map (linked by mem/tlb.c) drop theirs right then. */
     uint64_t write_gen;
+    struct tlb *tlbs;
     /* Called after any write touching a marked page; NULL for none. */
     void (*code_write)(void *opaque, uint64_t gpa, uint64_t len);
     void *code_opaque;

@@ -21,11 +21,20 @@ struct tlb *tlb_create(struct memmap *m)
     t->write_gen = memmap_write_gen(m);
     tlb_flush_all(t);
     t->flushes = 0;
+    t->next = m->tlbs;
+    m->tlbs = t;
     return t;
 }
 
 void tlb_destroy(struct tlb *t)
 {
+    if (!t)
+        return;
+    for (struct tlb **p = &t->mem->tlbs; *p; p = &(*p)->next)
+        if (*p == t) {
+            *p = t->next;
+            break;
+        }
     free(t);
 }
 

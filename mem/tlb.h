@@ -7,8 +7,10 @@
  * page walk that set the Accessed bit (and, for a write tag, Dirty), so a hit
  * needs no walk.  There are never write tags for ROM, MMIO or a page marked
  * as holding code (memmap.h), so those writes always take cpu/mmu.c's slow
- * path.  Marking a code page and dirty logging bump memmap.write_gen, which
- * the write lookup compares: on a change every write entry is dropped.  While
+ * path.  Marking a code page and dirty logging bump memmap.write_gen, and
+ * every TLB of the map drops its write entries right then (the C lookup
+ * below compares the generation as well; translated code relies on the
+ * drop alone, one check less per store).  While
  * dirty logging is on, a write entry is only made by a write (which logs its
  * page dirty), never by a read.
  *
@@ -45,6 +47,7 @@ struct tlb_entry {
 struct tlb {
     struct tlb_entry entry[2][TLB_SIZE]; /* [0] supervisor, [1] user */
     struct memmap *mem;
+    struct tlb *next;   /* the next TLB of the same memmap */
     uint64_t write_gen; /* memmap write_gen the write tags were made under */
     bool has_large;     /* some entry came from a page larger than 4 KiB */
     /* Statistics for the debugger (slow path only). */

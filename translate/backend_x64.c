@@ -732,17 +732,17 @@ static void tlb_inline(struct be *e, const struct ir_op *o, int kind, int stub_k
     x64_mov_rr(x, X_RCX, a);
     x64_shift_i(x, 5, 8, X_RCX, GUEST_PAGE_SHIFT - TLB_ENTRY_SHIFT);
     x64_alu_ri(x, XA_AND, 4, X_RCX, (int32_t)((TLB_SIZE - 1) << TLB_ENTRY_SHIFT));
-    /* The table's base: rbx plus a displacement when the table and its
-     * write_gen are within reach of 32 bits (both usually live in the same
-     * heap), else rdx loaded with the table's address. */
+    /* The table's base: rbx plus a displacement when the table is within
+     * reach of 32 bits (both usually live in the same heap), else rdx
+     * loaded with the table's address.  A write tag needs no generation
+     * check: the TLB drops its write tags when the generation changes
+     * (mem/tlb.h). */
     uintptr_t table = (uintptr_t)&t->entry[user][0];
     int64_t rel = (int64_t)(table - (uintptr_t)e->bt->cpu);
-    int64_t rel_gen = (int64_t)((uintptr_t)&t->write_gen - (uintptr_t)e->bt->cpu);
     int base = CPU;
-    if (!(rel > INT32_MIN / 2 && rel < INT32_MAX / 2 && rel_gen > INT32_MIN && rel_gen < INT32_MAX)) {
+    if (!(rel > INT32_MIN / 2 && rel < INT32_MAX / 2)) {
         base = X_RDX;
         rel = 0;
-        rel_gen = (int64_t)((uintptr_t)&t->write_gen - table);
         x64_mov_ri(x, X_RDX, (uint64_t)table);
     }
     int32_t tag = (int32_t)(rel + (int64_t)offsetof(struct tlb_entry, tag) + 8 * kind);
@@ -751,11 +751,6 @@ static void tlb_inline(struct be *e, const struct ir_op *o, int kind, int stub_k
     x64_alu_ri(x, XA_AND, 8, X_RAX, (int32_t)GUEST_PAGE_MASK);
     x64_alu_rm(x, XA_CMP, 8, X_RAX, (struct x64_mem){ base, X_RCX, 1, tag });
     add_stub(e, stub_kind, x64_jcc(x, CC_NE, x64_here(x)), o);
-    if (kind == TLB_WRITE) {    /* tlb->write_gen is current */
-        x64_load_rax_abs(x, (uint64_t)(uintptr_t)&t->mem->write_gen);
-        x64_alu_rm(x, XA_CMP, 8, X_RAX, xm(base, (int32_t)rel_gen));
-        add_stub(e, stub_kind, x64_jcc(x, CC_NE, x64_here(x)), o);
-    }
     x64_load(x, 8, X_RAX, (struct x64_mem){ base, X_RCX, 1, addend });
 }
 

@@ -59,22 +59,34 @@ enum stub_kind { ST_LOAD, ST_STORE, ST_CANON, ST_SMC, ST_GOTO, ST_LOOP, ST_EVENT
 #define NSLOTS 16
 static const int cache_host[NCACHE] = { X_RSI, X_RDI, X_R8, X_R9, X_R10, X_R11 };
 
-/* A lazy-flags record (IR_LAZY) not stored yet ("pending").  Its values
- * are guest registers (or an immediate), so it can be stored later from
- * them, wherever something may read it: in the slow-path and exit stubs,
- * before calls to C, at the block's exits.  On the fast path it usually
- * never is: the next flag-setting instruction replaces it first.  Two
- * forms: res = s1 op s2 (a CMP or TEST: nothing written), or res is guest
- * register sd, which the instruction wrote, and src1 follows from res and
- * src2 (ADD, SUB, INC, DEC, logic: src1 unused).  A write to a register
- * the record reads either stores it first (it may still be read) or drops
- * it (the next record comes before any reader); liveness: flags_live. */
+/* A lazy-flags record (IR_LAZY) not stored yet ("pending").  Its three
+ * values (res, src1, src2) are where they already are - guest registers
+ * (whose host registers or slots are read when the record is stored), an
+ * immediate, a field of cpu->lazy written already - or follow from the
+ * other two (res = src1 op src2 for a CMP; src1 from res and src2 for an
+ * ADD/SUB/INC/DEC whose result went to a register).  It is stored
+ * wherever something may read it: in the slow-path and exit stubs, before
+ * calls to C, at the block's exits.  On the fast path it usually never is:
+ * the next flag-setting instruction replaces it first.  A write to a
+ * register it reads either drops it (the next record comes before any
+ * reader: flags_live) or stores that one value first ("spills" it). */
+enum { PV_NONE, PV_SLOT, PV_IMM, PV_STORED, PV_DERIVED };
+enum { PF_RES, PF_SRC1, PF_SRC2 };
+
+struct pv {
+    uint8_t kind;           /* PV_* */
+    int8_t slot;            /* PV_SLOT: the guest register */
+};
+
 struct pend {
     bool on;
-    bool written;           /* res in slot sd, else res = s1 op s2 */
+    bool written;           /* res is the register the next op (an STS) writes:
+                               the record is pending from that op on */
+    bool src1_early;        /* src1 is stored by the op computing res, which
+                               overwrites it (shifts) */
     uint8_t lf, size;
-    int8_t s1, s2, sd;      /* guest register slots; s2 < 0: imm2 */
-    uint64_t imm2;
+    struct pv v[3];         /* PF_* */
+    uint64_t imm2;          /* src2 when PV_IMM */
 };
 
 struct stub {
@@ -438,12 +450,18 @@ static void cache_reload(struct be *e)
 
 /* --- lazy records kept pending (struct pend) --- */
 
-/* Register r = the low size bytes of slot s (zero-extended), or imm. */
-static void pend_value(struct be *e, int size, int r, int s, uint64_t imm)
+static struct x64_mem lazy_field(int f)
 {
-    if (s < 0) {
-        x64_mov_ri(&e->x, r, imm & (size == 8 ? ~0ull : 0xffffffffull));
-    } else if (e->host_of[s] != X_NONE) {
+    static const int32_t off[] = { offsetof(struct x86_lazy_flags, res),
+                                   offsetof(struct x86_lazy_flags, src1),
+                                   offsetof(struct x86_lazy_flags, src2) };
+    return xm(CPU, OFF(lazy) + off[f]);
+}
+
+/* Register r = the low size bytes of slot s (zero-extended). */
+static void slot_value(struct be *e, int size, int r, int s)
+{
+    if (e->host_of[s] != X_NONE) {
         if (size == 8)
             x64_mov_rr(&e->x, r, e->host_of[s]);
         else
@@ -453,43 +471,66 @@ static void pend_value(struct be *e, int size, int r, int s, uint64_t imm)
     }
 }
 
+/* Register r = value f of record p (not PV_DERIVED / PV_NONE). */
+static void pv_load(struct be *e, const struct pend *p, int f, int r)
+{
+    switch (p->v[f].kind) {
+    case PV_SLOT: slot_value(e, p->size, r, p->v[f].slot); break;
+    case PV_IMM: x64_mov_ri(&e->x, r, p->imm2 & lf_mask(p->size)); break;
+    default: x64_load(&e->x, 8, r, lazy_field(f)); break;     /* PV_STORED */
+    }
+}
+
 /* Store record p into cpu->lazy, with rax and rcx, and without changing
  * the host flags (mov, not, lea): a branch may still read them. */
 static void pend_store(struct be *e, const struct pend *p)
 {
     struct x64 *x = &e->x;
-    int32_t base = OFF(lazy);
-    struct x64_mem res = xm(CPU, base + (int32_t)offsetof(struct x86_lazy_flags, res));
-    struct x64_mem src1 = xm(CPU, base + (int32_t)offsetof(struct x86_lazy_flags, src1));
-    struct x64_mem src2 = xm(CPU, base + (int32_t)offsetof(struct x86_lazy_flags, src2));
-    bool logic = p->lf == LF_LOGIC;
-    /* src1 + src2 (ADD, INC) or src1 - src2 = src1 + ~src2 + 1 */
-    bool plus = p->lf == LF_ADD || p->lf == LF_INC;
-
     if (!p->on)
         return;
-    pend_value(e, p->size, X_RAX, p->written ? p->sd : p->s1, 0);
-    if (!logic) {
-        pend_value(e, p->size, X_RCX, p->s2, p->imm2);
-        x64_store(x, 8, X_RCX, src2);
-        x64_store(x, 8, X_RAX, p->written ? res : src1);
-        /* written: src1 = res - src2; else res = src1 + src2 or - src2 */
-        bool add = p->written ? !plus : plus;
+    int der = p->v[PF_RES].kind == PV_DERIVED ? PF_RES : p->v[PF_SRC1].kind == PV_DERIVED ? PF_SRC1 : -1;
+    if (der >= 0) {
+        /* res = src1 + src2 or src1 - src2 (= src1 + ~src2 + 1); src1 =
+         * res - src2 or res + src2 */
+        bool plus = p->lf == LF_ADD || p->lf == LF_INC;
+        bool add = der == PF_RES ? plus : !plus;
+        int a = der == PF_RES ? PF_SRC1 : PF_RES;
+        pv_load(e, p, a, X_RAX);
+        if (p->v[a].kind == PV_SLOT)
+            x64_store(x, 8, X_RAX, lazy_field(a));
+        pv_load(e, p, PF_SRC2, X_RCX);
+        if (p->v[PF_SRC2].kind != PV_STORED)
+            x64_store(x, 8, X_RCX, lazy_field(PF_SRC2));
         if (!add)
             x64_not(x, 8, X_RCX);
         x64_lea(x, p->size, X_RAX, (struct x64_mem){ X_RAX, X_RCX, 1, add ? 0 : 1 });
+        x64_store(x, 8, X_RAX, lazy_field(der));
+    } else {
+        for (int f = 0; f < 3; f++) {
+            if (p->v[f].kind == PV_SLOT) {
+                pv_load(e, p, f, X_RAX);
+                x64_store(x, 8, X_RAX, lazy_field(f));
+            } else if (p->v[f].kind == PV_IMM) {
+                store_imm64(e, p->imm2 & lf_mask(p->size), lazy_field(f));
+            }
+        }
     }
-    x64_store(x, 8, X_RAX, p->written && !logic ? src1 : res);
     x64_store_i(x, 2, (int32_t)(p->lf | p->size << 8),
-                xm(CPU, base + (int32_t)offsetof(struct x86_lazy_flags, op)));
+                xm(CPU, OFF(lazy) + (int32_t)offsetof(struct x86_lazy_flags, op)));
 }
 
 static bool pend_eq(const struct pend *a, const struct pend *b)
 {
     if (!a->on || !b->on)
         return a->on == b->on;
-    return a->written == b->written && a->lf == b->lf && a->size == b->size && a->s1 == b->s1 &&
-           a->s2 == b->s2 && a->sd == b->sd && (a->s2 >= 0 || a->imm2 == b->imm2);
+    if (a->lf != b->lf || a->size != b->size)
+        return false;
+    for (int f = 0; f < 3; f++)
+        if (a->v[f].kind != b->v[f].kind ||
+            (a->v[f].kind == PV_SLOT && a->v[f].slot != b->v[f].slot) ||
+            (a->v[f].kind == PV_IMM && a->imm2 != b->imm2))
+            return false;
+    return true;
 }
 
 /* Store the pending record here (something may read it): it is stored. */
@@ -515,18 +556,30 @@ static bool flags_live(const struct be *e, int i)
 /* Guest register slot s is about to change (op e->cur writes it). */
 static void slot_written(struct be *e, int s)
 {
-    const struct pend *p = &e->pend;
+    struct pend *p = &e->pend;
     if (s < 0)
         return;
     for (int v = 0; v < IR_VREGS; v++)
         if (e->vslot[v] == s)
             e->vslot[v] = -1;
-    bool reads = p->on && ((p->written ? p->sd : p->s1) == s || (p->lf != LF_LOGIC && p->s2 == s));
-    if (reads) {
-        if (flags_live(e, e->cur))
-            pend_flush(e);
-        else
-            e->pend.on = false;
+    if (!p->on)
+        return;
+    bool live = false, reads = false;
+    for (int f = 0; f < 3; f++) {
+        if (p->v[f].kind != PV_SLOT || p->v[f].slot != s)
+            continue;
+        if (!reads) {
+            reads = true;
+            live = flags_live(e, e->cur);
+            if (!live) {
+                p->on = false;
+                return;
+            }
+        }
+        /* spill: the value as it is now into its field */
+        slot_value(e, p->size, X_RAX, s);
+        x64_store(&e->x, 8, X_RAX, lazy_field(f));
+        p->v[f].kind = PV_STORED;
     }
 }
 
@@ -536,41 +589,51 @@ static bool pend_plan(struct be *e, int i, struct pend *p)
     const struct ir_block *ir = e->ir;
     const struct ir_op *o = &ir->op[i];
     const struct ir_op *n = i + 1 < ir->n ? &ir->op[i + 1] : NULL;
+    bool arith = o->lf == LF_ADD || o->lf == LF_SUB || o->lf == LF_INC || o->lf == LF_DEC;
+    bool shift = o->lf == LF_SHL || o->lf == LF_SHR || o->lf == LF_SAR;
+    struct pv src2 = { PV_IMM, -1 };
     int sub;
 
-    *p = (struct pend){ .on = false, .lf = o->lf, .size = o->size, .s1 = -1, .s2 = -1, .sd = -1,
-                        .imm2 = o->imm2 };
-    if (o->size != 4 && o->size != 8)
+    *p = (struct pend){ .lf = o->lf, .size = o->size, .imm2 = o->imm2 };
+    if ((o->size != 4 && o->size != 8) || !(arith || shift || o->lf == LF_LOGIC))
         return false;
-    if (o->lf != LF_ADD && o->lf != LF_SUB && o->lf != LF_LOGIC && o->lf != LF_INC &&
-        o->lf != LF_DEC)
-        return false;
-    if (o->lf != LF_LOGIC && o->c != IR_NOREG) {
-        p->s2 = e->vslot[o->c];
-        if (p->s2 < 0 || e->vsize[o->c] < o->size)
+    if (o->c != IR_NOREG) {
+        int s2 = e->vslot[o->c];
+        if (s2 < 0 || e->vsize[o->c] < o->size || shift)
             return false;
+        src2 = (struct pv){ PV_SLOT, (int8_t)s2 };
     }
     /* The result written to a guest register by the next op (whole: a
      * 4-byte result is zero-extended into 8). */
     if (n && n->op == IR_STS && n->gi == o->gi && n->a == o->a && n->size == 8) {
         int sd = gpr_slot(n->imm, &sub);
-        if (sd >= 0 && !sub && sd != p->s2) {
+        if (sd >= 0 && !sub && !(src2.kind == PV_SLOT && src2.slot == sd)) {
             p->written = true;
-            p->sd = (int8_t)sd;
+            p->v[PF_RES] = (struct pv){ PV_SLOT, (int8_t)sd };
+            if (o->lf != LF_LOGIC) {
+                p->v[PF_SRC1].kind = shift ? PV_STORED : PV_DERIVED;
+                p->src1_early = shift;
+                p->v[PF_SRC2] = src2;
+            }
             p->on = true;
             return true;
         }
     }
-    if (o->lf == LF_INC || o->lf == LF_DEC || o->b == IR_NOREG)
+    if (o->lf == LF_INC || o->lf == LF_DEC || shift || o->b == IR_NOREG)
         return false;
-    p->s1 = e->vslot[o->b];
-    if (p->s1 < 0 || e->vsize[o->b] < o->size)
+    int s1 = e->vslot[o->b];
+    if (s1 < 0 || e->vsize[o->b] < o->size)
         return false;
     if (o->lf == LF_LOGIC) {    /* TEST r, r (AND/OR of a register with itself) */
         const struct ir_op *d = i > 0 ? &ir->op[i - 1] : NULL;
         if (!d || d->d != o->a || (d->op != IR_AND && d->op != IR_OR) || d->b == IR_NOREG ||
-            o->c == IR_NOREG || e->vslot[o->c] != p->s1)
+            src2.kind != PV_SLOT || src2.slot != s1)
             return false;
+        p->v[PF_RES] = (struct pv){ PV_SLOT, (int8_t)s1 };
+    } else {
+        p->v[PF_RES].kind = PV_DERIVED;
+        p->v[PF_SRC1] = (struct pv){ PV_SLOT, (int8_t)s1 };
+        p->v[PF_SRC2] = src2;
     }
     p->on = true;
     return true;
@@ -964,6 +1027,14 @@ static void emit_shift(struct be *e, const struct ir_op *o)
 {
     int digit = o->op == IR_SHL ? 4 : o->op == IR_SHR ? 5 : 7;
     int d = HV(o->d), a = rd(e, o->a, o->size == 8);
+    int j = e->cur + 1;
+    if (j < e->ir->n && e->ir->op[j].op == IR_LAZY && e->ir->op[j].a == o->d &&
+        e->ir->op[j].gi == o->gi && plan_lazy_at(e, j) && e->planned.src1_early) {
+        /* src1 = the value shifted, which the shift overwrites: stored
+         * now (the LAZY right after replaces the record pending before) */
+        x64_zext(&e->x, o->size, X_RAX, a);
+        x64_store(&e->x, 8, X_RAX, lazy_field(PF_SRC1));
+    }
     int h = inplace_target(e, o);
     if (h != X_NONE) {
         inplace_begin(e, h);

@@ -55,9 +55,11 @@ enum stub_kind { ST_LOAD, ST_STORE, ST_CANON, ST_SMC, ST_GOTO, ST_LOOP, ST_EVENT
  * struct has already, which is harmless), so no state needs tracking
  * along the way.  Host registers are caller-saved, so after a call they
  * are reloaded from the struct, which the flush made the truth. */
-#define NCACHE 6
+#define NCACHE 7
 #define NSLOTS 16
-static const int cache_host[NCACHE] = { X_RSI, X_RDI, X_R8, X_R9, X_R10, X_R11 };
+/* rdx last: a block with a DIV (which writes rdx) or whose TLB is out of
+ * rbx's reach (rdx holds the table's address) keeps six. */
+static const int cache_host[NCACHE] = { X_RSI, X_RDI, X_R8, X_R9, X_R10, X_R11, X_RDX };
 
 /* A lazy-flags record (IR_LAZY) not stored yet ("pending").  Its three
  * values (res, src1, src2) are where they already are - guest registers
@@ -385,6 +387,17 @@ static int cached_reg(const struct be *e, uint64_t off)
     return s >= 0 && sub == 0 ? e->host_of[s] : X_NONE;
 }
 
+/* Is the TLB (both tables) within a 32-bit displacement of rbx? */
+static bool tlb_in_reach(const struct be *e)
+{
+    const struct tlb *t = e->bt->cpu->env.tlb;
+    if (!t)
+        return true;    /* no inline lookups */
+    int64_t lo = (int64_t)((uintptr_t)&t->entry[0][0] - (uintptr_t)e->bt->cpu);
+    int64_t hi = (int64_t)((uintptr_t)&t->entry[1][TLB_SIZE] - (uintptr_t)e->bt->cpu);
+    return lo > INT32_MIN / 2 && hi < INT32_MAX / 2;
+}
+
 static void plan_cache(struct be *e, const struct ir_block *ir)
 {
     int uses[16] = { 0 };
@@ -416,8 +429,13 @@ static void plan_cache(struct be *e, const struct ir_block *ir)
             break;
         }
     }
-    int n = 0;
-    while (n < NCACHE) {
+    int n = 0, ncache = NCACHE;
+    for (int i = 0; i < ir->n; i++)
+        if (ir->op[i].op == IR_UDIV)
+            ncache = NCACHE - 1;
+    if (!tlb_in_reach(e))
+        ncache = NCACHE - 1;
+    while (n < ncache) {
         int best = -1;
         for (int r = 0; r < 16; r++)
             if (uses[r] && !(bad & 1u << r) && (best < 0 || uses[r] > uses[best]))
@@ -803,7 +821,7 @@ static void tlb_inline(struct be *e, const struct ir_op *o, int kind, int stub_k
     uintptr_t table = (uintptr_t)&t->entry[user][0];
     int64_t rel = (int64_t)(table - (uintptr_t)e->bt->cpu);
     int base = CPU;
-    if (!(rel > INT32_MIN / 2 && rel < INT32_MAX / 2)) {
+    if (!tlb_in_reach(e)) {
         base = X_RDX;
         rel = 0;
         x64_mov_ri(x, X_RDX, (uint64_t)table);
@@ -1396,10 +1414,9 @@ static void emit_op_body(struct be *e, const struct ir_op *o)
         break;
     case IR_BRCOND: emit_brcond(e, o); break;
     case IR_GOTO_IND:
-        x64_mov_rr(x, X_RDX, rd(e, o->a, true));
-        pend_flush(e);
+        pend_flush(e);      /* neither changes a or the cache registers */
         cache_flush(e);
-        x64_mov_rr(x, X_RAX, X_RDX);
+        x64_mov_rr(x, X_RAX, rd(e, o->a, true));
         x64_store(x, 8, X_RAX, xm(CPU, OFF(rip)));
         x64_jmp(x, e->bt->jc_lookup);
         break;

@@ -118,7 +118,7 @@ DBG_CMD(cmd_info_tbstats)
     bt_cache_usage(bt, &valid, &size);
     uint64_t insns = s->m->vcpu[s->d.cur_vcpu].cpu.insn_count;
     fprintf(s->out, "blocks: %" PRIu64 " translated, %" PRIu64 " valid now, %" PRIu64
-            " invalidated (guest code written)\n", in.blocks, valid, in.invalidations);
+            " invalidated (guest code written, or translated again)\n", in.blocks, valid, in.invalidations);
     fprintf(s->out, "code cache: %" PRIu64 " of %" PRIu64 " KiB used (%.1f%%), %" PRIu64
             " flushes\n", in.code_bytes / 1024, size / 1024,
             size ? 100.0 * (double)in.code_bytes / (double)size : 0.0, in.flushes);

@@ -3,6 +3,12 @@
 
 #include <stdlib.h>
 
+/* Entries may have gone: the translator's copies of them must go too. */
+static void next_site_gen(struct tlb *t)
+{
+    t->site_gen++;
+}
+
 static void entry_clear(struct tlb_entry *e)
 {
     e->tag[TLB_READ] = e->tag[TLB_WRITE] = e->tag[TLB_EXEC] = TLB_INVALID;
@@ -63,6 +69,7 @@ void tlb_insert(struct tlb *t, int user, uint64_t lin, uint8_t *host_page, uint6
 
 void tlb_flush_all(struct tlb *t)
 {
+    next_site_gen(t);
     for (int u = 0; u < 2; u++)
         for (unsigned i = 0; i < TLB_SIZE; i++)
             entry_clear(&t->entry[u][i]);
@@ -72,6 +79,7 @@ void tlb_flush_all(struct tlb *t)
 
 void tlb_flush_nonglobal(struct tlb *t)
 {
+    next_site_gen(t);
     for (int u = 0; u < 2; u++)
         for (unsigned i = 0; i < TLB_SIZE; i++)
             if (!t->entry[u][i].global)
@@ -89,6 +97,7 @@ static uint64_t entry_page(const struct tlb_entry *e)
 
 void tlb_flush_page(struct tlb *t, uint64_t lin)
 {
+    next_site_gen(t);
     t->page_flushes++;
     if (!t->has_large) {
         for (int u = 0; u < 2; u++) {
@@ -112,6 +121,7 @@ void tlb_flush_page(struct tlb *t, uint64_t lin)
 
 void tlb_drop_writes(struct tlb *t)
 {
+    next_site_gen(t);
     for (int u = 0; u < 2; u++)
         for (unsigned i = 0; i < TLB_SIZE; i++)
             t->entry[u][i].tag[TLB_WRITE] = TLB_INVALID;

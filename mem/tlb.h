@@ -50,6 +50,11 @@ struct tlb {
     struct tlb *next;   /* the next TLB of the same memmap */
     uint64_t write_gen; /* memmap write_gen the write tags were made under */
     bool has_large;     /* some entry came from a page larger than 4 KiB */
+    /* The translator keeps one-entry copies of TLB entries at its memory
+     * instructions ("sites", translate/backend_x64.c).  Everything that may
+     * take an entry away (the flushes, the write-tag drop) moves site_gen
+     * on; a translated block compares it on entry and forgets its copies. */
+    uint64_t site_gen;
     /* Statistics for the debugger (slow path only). */
     uint64_t fills, flushes, page_flushes;
 };

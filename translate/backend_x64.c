@@ -20,6 +20,7 @@
  *           stub, one stub per chainable exit (returns its struct bt_link
  *           so the dispatcher can patch the jump once the target exists) */
 #include <stddef.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cpu/exec.h"
@@ -43,7 +44,7 @@ _Static_assert(offsetof(struct x86_cpu, env.stop_request) ==
                sizeof(int) == 4,
                "intr_pending and stop_request are tested as one 8-byte value");
 
-enum stub_kind { ST_LOAD, ST_STORE, ST_CANON, ST_SMC, ST_GOTO, ST_LOOP, ST_EVENT, ST_SIDE };
+enum stub_kind { ST_LOAD, ST_STORE, ST_CANON, ST_SMC, ST_GOTO, ST_LOOP, ST_EVENT, ST_SIDE, ST_SITES };
 
 /* The register cache.  Which guest registers live in host registers is
  * decided once per block (plan_cache): the most used, up to NCACHE, minus
@@ -100,6 +101,10 @@ struct stub {
     int8_t ra, rb;          /* host registers of o->a and o->b there */
     int8_t dst;             /* ST_LOAD: where the value goes */
     bool smc;               /* ST_STORE: the SMC check of the store is here */
+    int site;               /* ST_LOAD/STORE from a site's miss: its index, else -1 */
+    int kind2;              /* ... the TLB kind it looks up */
+    size_t access;          /* ... where the access itself is (rax = addend) */
+    size_t retry;           /* ... where its TLB lookup starts */
     uint64_t smc_rip;       /* ... leaving with this RIP */
 };
 
@@ -147,6 +152,8 @@ struct be {
     bool has_head2;         /* emit_loop_head2 made a copy of the loop head */
     size_t head2;
     struct pend head2_pend; /* ... for back edges with this record pending */
+    bool sites;             /* the block's sites and the TLB in rbx's reach */
+    int16_t site_of[IR_MAX_OPS]; /* a LOAD / STORE op's site */
 };
 
 /* Count block entries (b->execs) for `info tbstats`: off unless asked for,
@@ -253,7 +260,7 @@ static void add_stub(struct be *e, int kind, size_t branch_end, const struct ir_
         e->x.overflow = true;
         return;
     }
-    e->stub[e->nstubs++] = (struct stub){ .pend = e->pend, .kind = kind, .branch_end = branch_end,
+    e->stub[e->nstubs++] = (struct stub){ .pend = e->pend, .kind = kind, .site = -1, .branch_end = branch_end,
                                           .resume = e->x.pos, .o = o, .ra = e->sra, .rb = e->srb,
                                           .dst = (int8_t)(e->fwd != X_NONE ? e->fwd
                                                           : o && o->d != IR_NOREG ? HV(o->d)
@@ -835,6 +842,138 @@ static void tlb_inline(struct be *e, const struct ir_op *o, int kind, int stub_k
     x64_load(x, 8, X_RAX, (struct x64_mem){ base, X_RCX, 1, addend });
 }
 
+/* --- sites: a memory access's own copy of the TLB entry it used last ---
+ *
+ * Most memory instructions touch one page over and over (a stack slot, an
+ * array walked in order, a table).  Each has a site, {tag, addend} in its
+ * block: tag = the page.  The fast path compares the page of the address
+ * and its low bits up to the access's size (so a misaligned access, which
+ * might cross pages, never matches) with the tag in one compare, and takes
+ * the addend from the site: the address goes straight into the access,
+ * with no index to compute and no entry to find first.  A miss looks in
+ * the TLB (as tlb_inline) and refills the site, or takes the slow path.
+ * Stale sites: the block's entry compares the TLB's site_gen with the one
+ * its sites were made under and, if it moved on (a flush), forgets them
+ * all (tag SITE_INVALID) first.  Within a block it cannot move: what
+ * flushes the TLB ends the block. */
+
+/* Does memory op o (being translated) get a site?  Not when one of its
+ * instruction's missed too often before (a table or an array indexed at
+ * random across two pages: each miss a mispredicted branch, where the TLB
+ * holds both pages). */
+static bool use_site(const struct be *e, const struct ir_op *o)
+{
+    if (!e->sites)
+        return false;
+    return !bt_nosite(e->bt, rip_of(e, o));
+}
+
+/* A tag no address matches: the fast path's value has bits 3-11 clear. */
+#define SITE_INVALID 0x800
+/* Misses of a site after which its instruction goes without (use_site). */
+#define SITE_THRASH 64
+
+static int32_t rbx_disp(const struct be *e, const void *p)
+{
+    return (int32_t)((intptr_t)p - (intptr_t)e->bt->cpu);
+}
+
+static bool in_reach(const struct be *e, const void *p)
+{
+    int64_t d = (int64_t)((intptr_t)p - (intptr_t)e->bt->cpu);
+    return d > INT32_MIN / 2 && d < INT32_MAX / 2;
+}
+
+/* Are block b's sites, its stamp and the TLB within rbx's reach? */
+static bool sites_in_reach(const struct be *e)
+{
+    const struct bt_block *b = e->b;
+    const struct tlb *t = e->bt->cpu->env.tlb;
+    return t && tlb_in_reach(e) && b->nsites && in_reach(e, &b->site[0][0]) &&
+           in_reach(e, &b->site[b->nsites][0]) && in_reach(e, &b->site_stamp) &&
+           in_reach(e, &t->site_gen);
+}
+
+/* The block's entry: its sites are of the TLB's current generation, else
+ * a stub forgets them (ST_SITES). */
+static void sites_check(struct be *e)
+{
+    struct x64 *x = &e->x;
+    x64_load(x, 8, X_RAX, xm(CPU, rbx_disp(e, &e->bt->cpu->env.tlb->site_gen)));
+    x64_alu_rm(x, XA_CMP, 8, X_RAX, xm(CPU, rbx_disp(e, &e->b->site_stamp)));
+    add_stub(e, ST_SITES, x64_jcc(x, CC_NE, x64_here(x)), NULL);
+}
+
+static int32_t site_disp(const struct be *e, int site, int word)
+{
+    return rbx_disp(e, &e->b->site[site][word]);
+}
+
+/* rax = the addend of the page of HV(a) from its site, else to a stub
+ * (ST_LOAD / ST_STORE with the site) that refills it or goes slow. */
+static void site_inline(struct be *e, const struct ir_op *o, int kind, int stub_kind)
+{
+    struct x64 *x = &e->x;
+    int site = e->site_of[e->cur];
+    x64_mov_rr(x, X_RCX, e->sra);
+    x64_alu_ri(x, XA_AND, 8, X_RCX, (int32_t)(GUEST_PAGE_MASK | (uint64_t)(o->size - 1)));
+    x64_alu_rm(x, XA_CMP, 8, X_RCX, xm(CPU, site_disp(e, site, 0)));
+    add_stub(e, stub_kind, x64_jcc(x, CC_NE, x64_here(x)), o);
+    e->stub[e->nstubs - 1].site = site;
+    e->stub[e->nstubs - 1].kind2 = kind;
+    x64_load(x, 8, X_RAX, xm(CPU, site_disp(e, site, 1)));
+    e->stub[e->nstubs - 1].access = x->pos;
+}
+
+/* In a site's miss stub: the TLB lookup; found, refill the site and go
+ * back to the access; else on to the slow path (returns the branch). */
+static size_t site_refill(struct be *e, struct stub *s)
+{
+    struct x64 *x = &e->x;
+    const struct tlb *t = e->bt->cpu->env.tlb;
+    int user = (e->b->mode & BT_MODE_USER) != 0;
+    int64_t rel = (int64_t)((uintptr_t)&t->entry[user][0] - (uintptr_t)e->bt->cpu);
+    int32_t tag = (int32_t)(rel + (int64_t)offsetof(struct tlb_entry, tag) + 8 * s->kind2);
+    int32_t addend = (int32_t)(rel + (int64_t)offsetof(struct tlb_entry, addend));
+    s->retry = x->pos;
+    x64_mov_rr(x, X_RCX, s->ra);
+    x64_shift_i(x, 5, 8, X_RCX, GUEST_PAGE_SHIFT - TLB_ENTRY_SHIFT);
+    x64_alu_ri(x, XA_AND, 4, X_RCX, (int32_t)((TLB_SIZE - 1) << TLB_ENTRY_SHIFT));
+    x64_lea(x, 8, X_RAX, xm(s->ra, s->o->size - 1));
+    x64_alu_ri(x, XA_AND, 8, X_RAX, (int32_t)GUEST_PAGE_MASK);
+    x64_alu_rm(x, XA_CMP, 8, X_RAX, (struct x64_mem){ CPU, X_RCX, 1, tag });
+    size_t slow = x64_jcc(x, CC_NE, x64_here(x));
+    /* The TLB has it: refill the site (remembering the page it had), back
+     * to the access.  A site that keeps going back to the page it had
+     * before (an array or table across two pages, used at random) misses
+     * at random, each miss a mispredicted branch, where the TLB would hit:
+     * after SITE_THRASH such returns its instruction goes without. */
+    x64_alu_rm(x, XA_CMP, 8, X_RAX, xm(CPU, site_disp(e, s->site, 3)));
+    size_t fresh = x64_jcc(x, CC_NE, x64_here(x));
+    x64_alu_mi(x, XA_ADD, 4, xm(CPU, site_disp(e, s->site, 2)), 1);
+    x64_alu_mi(x, XA_CMP, 4, xm(CPU, site_disp(e, s->site, 2)), SITE_THRASH);
+    size_t fine = x64_jcc(x, CC_NE, x64_here(x));
+    cache_flush(e);
+    sync_icount(e);
+    x64_mov_ri(x, X_RDI, (uint64_t)(uintptr_t)e->bt);
+    x64_mov_ri(x, X_RSI, (uint64_t)(uintptr_t)e->b);
+    x64_mov_ri(x, X_RDX, rip_of(e, s->o));
+    call_helper(e, (const void *)bt_helper_site_thrash);
+    cache_reload(e);
+    x64_jmp(x, x->run + s->retry);      /* the TLB lookup again: rax, rcx are gone */
+    x64_patch(x, fresh, x64_here(x));
+    x64_patch(x, fine, x64_here(x));
+    x64_load(x, 8, X_RCX, (struct x64_mem){ CPU, X_RCX, 1, addend });
+    x64_push(x, X_RCX);
+    x64_load(x, 8, X_RCX, xm(CPU, site_disp(e, s->site, 0)));
+    x64_store(x, 8, X_RCX, xm(CPU, site_disp(e, s->site, 3)));
+    x64_store(x, 8, X_RAX, xm(CPU, site_disp(e, s->site, 0)));
+    x64_pop(x, X_RAX);
+    x64_store(x, 8, X_RAX, xm(CPU, site_disp(e, s->site, 1)));
+    x64_jmp(x, x->run + s->access);
+    return slow;
+}
+
 /* Rewrite the resume point of the stubs just added for o. */
 static void stubs_resume_here(struct be *e, const struct ir_op *o)
 {
@@ -856,7 +995,10 @@ static void emit_load(struct be *e, const struct ir_op *o)
         add_stub(e, ST_LOAD, x64_jmp(x, x64_here(x)), o);
     } else {
         bool rmw = (o->flags & IRF_RMW) != 0;
-        tlb_inline(e, o, rmw ? TLB_WRITE : TLB_READ, ST_LOAD);
+        if (use_site(e, o))
+            site_inline(e, o, rmw ? TLB_WRITE : TLB_READ, ST_LOAD);
+        else
+            tlb_inline(e, o, rmw ? TLB_WRITE : TLB_READ, ST_LOAD);
         x64_load(x, o->size, dst, (struct x64_mem){ e->sra, X_RAX, 1, 0 });
     }
     stubs_resume_here(e, o);
@@ -877,7 +1019,10 @@ static void emit_store(struct be *e, const struct ir_op *o)
     if (!e->bt->cpu->env.tlb) {
         add_stub(e, ST_STORE, x64_jmp(x, x64_here(x)), o);
     } else {
-        tlb_inline(e, o, TLB_WRITE, ST_STORE);
+        if (use_site(e, o))
+            site_inline(e, o, TLB_WRITE, ST_STORE);
+        else
+            tlb_inline(e, o, TLB_WRITE, ST_STORE);
         x64_store(x, o->size, e->srb, (struct x64_mem){ e->sra, X_RAX, 1, 0 });
     }
     if (fold) {
@@ -1226,7 +1371,7 @@ static void emit_goto(struct be *e, int cc, uint64_t target, const struct ir_op 
 
     if (same_page && e->nlinks < BT_MAX_LINKS) {
         size_t end = cc >= 0 ? x64_jcc(x, cc, x64_here(x)) : x64_jmp(x, x64_here(x));
-        e->b->link[e->nlinks++] = (struct bt_link){ e->b, end, target };
+        e->b->link[e->nlinks++] = (struct bt_link){ .from = e->b, .site_end = end, .target = target };
         return;
     }
     if (cc >= 0) {
@@ -1446,7 +1591,7 @@ static size_t count_block(struct be *e)
 }
 
 /* The out-of-line code of one stub. */
-static void emit_stub(struct be *e, const struct stub *s)
+static void emit_stub(struct be *e, struct stub *s)
 {
     struct x64 *x = &e->x;
     const struct ir_op *o = s->o;       /* NULL for ST_EVENT */
@@ -1458,6 +1603,10 @@ static void emit_stub(struct be *e, const struct stub *s)
     switch (s->kind) {
     case ST_LOAD:
     case ST_STORE:
+        if (s->site >= 0) {
+            size_t slow = site_refill(e, s);
+            x64_patch(x, slow, x64_here(x));
+        }
         sync_for_fault(e, o);       /* a fault, MMIO */
         /* a and b may be in cache registers: before rsi and rdi change */
         if (s->kind == ST_STORE)
@@ -1509,6 +1658,12 @@ static void emit_stub(struct be *e, const struct stub *s)
         uncount_rest(e, o);
         cache_flush(e);
         emit_goto(e, -1, o->imm, o);
+        break;
+    case ST_SITES:      /* from the prologue: rax = the TLB's site_gen */
+        for (uint32_t i = 0; i < e->b->nsites; i++)
+            x64_store_i(x, 8, SITE_INVALID, xm(CPU, site_disp(e, (int)i, 0)));
+        x64_store(x, 8, X_RAX, xm(CPU, rbx_disp(e, &e->b->site_stamp)));
+        x64_jmp(x, x->run + s->resume);
         break;
     case ST_EVENT:      /* from the prologue: bounce, or go on (IF = 0) */
         event_slow_check(e, &e->bounce_branch[e->nbounce]);
@@ -1567,6 +1722,8 @@ static void emit_prologue(struct be *e)
     add_stub(e, ST_EVENT, x64_jcc(x, CC_NE, x64_here(x)), NULL);
     e->b->checked_off = x->pos;     /* the dispatcher enters here */
     e->bounce_branch[e->nbounce++] = count_block(e);
+    if (e->sites)
+        sites_check(e);
     cache_reload(e);
     e->loop_head = x->pos;
 }
@@ -1693,6 +1850,10 @@ int bt_backend(struct bt_vcpu *bt, struct bt_block *b, const struct ir_block *ir
         b->link[i].from = NULL;
 
     e.arm_at = e.planned_at = e.skip_sts = -1;
+    e.ir = ir;
+    e.sites = sites_in_reach(&e) && !getenv("GLASS_NOSITES");
+    for (int i = 0, n = 0; i < ir->n; i++)
+        e.site_of[i] = (int16_t)(ir->op[i].op == IR_LOAD || ir->op[i].op == IR_STORE ? n++ : -1);
     plan_cache(&e, ir);
     emit_prologue(&e);
     e.ir = ir;
@@ -1714,6 +1875,7 @@ int bt_backend(struct bt_vcpu *bt, struct bt_block *b, const struct ir_block *ir
     x64_jmp(&e.x, bt->exit0);
     /* Chainable exits: until patched, leave returning the link. */
     for (int i = 0; i < e.nlinks; i++) {
+        b->link[i].stub = x64_here(&e.x);
         x64_patch(&e.x, b->link[i].site_end, x64_here(&e.x));
         set_rip(&e, b->link[i].target);
         x64_mov_ri(&e.x, X_RAX, (uint64_t)(uintptr_t)&b->link[i]);

@@ -39,7 +39,11 @@ void bt_cache_flush(struct bt_vcpu *bt)
 /* A block the index dropped (invalidated): chained jumps into it bounce. */
 static void unlink_entry(struct block_key *k, void *bt)
 {
-    bt_backend_unlink_entry(bt, block_of(k, struct bt_block));
+    struct bt_block *b = block_of(k, struct bt_block);
+    bt_backend_unlink_entry(bt, b);
+    for (struct bt_link *l = b->in; l; l = l->next_in)
+        bt_backend_patch(bt, l, l->stub);
+    b->in = NULL;
 }
 
 void bt_cache_invalidate(struct bt_vcpu *bt, uint64_t gpa, uint64_t len)
@@ -128,10 +132,18 @@ static struct bt_block *build(struct bt_vcpu *bt, const uint8_t *host, uint64_t 
     if (bt->ir.overflow)
         return NULL;
 
-    struct bt_block *b = calloc(1, sizeof(*b) + (size_t)n * (sizeof(struct x86_insn) + 8));
+    uint32_t nsites = 0;
+    for (int i = 0; i < bt->ir.n; i++)
+        if (bt->ir.op[i].op == IR_LOAD || bt->ir.op[i].op == IR_STORE)
+            nsites++;
+    size_t head = (sizeof(struct bt_block) + 15) & ~(size_t)15;
+    struct bt_block *b = calloc(1, head + (size_t)nsites * 32 +
+                                       (size_t)n * (sizeof(struct x86_insn) + 8));
     if (!b)
         return NULL;
-    b->insn = (struct x86_insn *)(b + 1);
+    b->site = (uint64_t (*)[4])((char *)b + head);
+    b->nsites = nsites;
+    b->insn = (struct x86_insn *)(b->site + nsites);
     b->insn_rip = (uint64_t *)(b->insn + n);
     memcpy(b->insn, insn, (size_t)n * sizeof(*insn));
     memcpy(b->insn_rip, rips, (size_t)n * sizeof(*rips));

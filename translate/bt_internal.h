@@ -45,6 +45,8 @@ struct bt_link {
     struct bt_block *from;
     size_t site_end;        /* code-cache offset of the end of the jmp/jcc */
     uint64_t target;        /* guest RIP */
+    uintptr_t stub;         /* where the jump goes unpatched (to the dispatcher) */
+    struct bt_link *next_in;/* the next link patched to the same block */
 };
 
 struct bt_block {
@@ -62,9 +64,18 @@ struct bt_block {
     size_t entry_off;       /* ... as a code-cache offset */
     size_t code_bytes;
     uintptr_t bounce;       /* stub: leave with RIP = rip (invalidation) */
+    struct bt_link *in;     /* links patched to jump here: unpatched again
+                               when the block is invalidated, so the
+                               dispatcher can link them to its successor */
     struct bt_link link[BT_MAX_LINKS];
     uint64_t *insn_rip;     /* n */
     struct x86_insn *insn;  /* n: what IR_INSN hands the interpreter */
+    /* One per memory access: {tag, addend}, a copy of the TLB entry it
+     * used last (backend_x64.c: "sites"), made under TLB site_gen
+     * site_stamp (the block's entry forgets them when it moved on). */
+    uint64_t (*site)[4];    /* tag, addend, returns to an earlier page, earlier tag */
+    uint32_t nsites;
+    uint64_t site_stamp;
 };
 
 /* The code cache (codecache.c). */
@@ -80,6 +91,7 @@ struct bt_code {
 int bt_code_init(struct bt_code *c, size_t size);
 void bt_code_destroy(struct bt_code *c);
 
+#define BT_NOSITE_SIZE 1024u
 #define BT_JC_BITS 12
 #define BT_JC_SIZE (1u << BT_JC_BITS)
 
@@ -118,6 +130,9 @@ struct bt_vcpu {
     uintptr_t exit0;        /* leave, returning 0 (RIP already stored) */
     uintptr_t epilogue;     /* leave, returning rax */
     uintptr_t jc_lookup;    /* rax = RIP (stored): jump cache, else exit0 */
+    /* Instructions whose sites missed too often (open addressing, 0 =
+     * empty; full: no more are added). */
+    uint64_t nosite[BT_NOSITE_SIZE];
     /* The context the jump cache was filled in. */
     unsigned jc_mode;
     uint64_t jc_tlb_gen;
@@ -177,5 +192,11 @@ uint64_t bt_helper_load_rmw(struct x86_cpu *cpu, uint64_t off, uint32_t info);
 void bt_helper_store(struct x86_cpu *cpu, uint64_t off, uint32_t info, uint64_t val);
 uint64_t bt_helper_cond(struct x86_cpu *cpu, uint64_t cc);
 void bt_helper_fold_cf(struct x86_cpu *cpu);
+/* A site of the instruction at rip in block b goes back and forth between
+ * two pages: that instruction goes without sites from now on (backend_x64.c:
+ * use_site), and b is translated again. */
+void bt_helper_site_thrash(struct bt_vcpu *bt, struct bt_block *b, uint64_t rip);
+/* Does the instruction at rip go without sites (bt_helper_site_thrash)? */
+bool bt_nosite(const struct bt_vcpu *bt, uint64_t rip);
 
 #endif

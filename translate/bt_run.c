@@ -183,7 +183,7 @@ static int run_loop(struct bt_vcpu *bt, struct vm_exit *exit, uint64_t end_count
 {
     struct x86_cpu *cpu = bt->cpu;
     bt_enter_fn enter = (bt_enter_fn)bt->enter;
-    const struct bt_link *link = NULL;
+    struct bt_link *link = NULL;
     uint64_t link_gen = 0;
 
     for (;;) {
@@ -225,12 +225,14 @@ static int run_loop(struct bt_vcpu *bt, struct vm_exit *exit, uint64_t end_count
         if (link && link_gen == bt->gen && link->from->valid && link->target == b->rip &&
             link->from->mode == b->mode) {
             bt_backend_patch(bt, link, b->entry);
+            link->next_in = b->in;
+            b->in = link;
             bt->stats.links++;
         }
         bt->jc[bt_jc_hash(b->rip)] = (struct bt_jc_entry){ b->rip, b->entry };
         bt->hot->invalidated = 0;
         bt->stats.dispatches++;
-        link = (const struct bt_link *)enter(cpu, bt, b->entry_checked);
+        link = (struct bt_link *)enter(cpu, bt, b->entry_checked);
         link_gen = bt->gen;
         /* STI / MOV SS / POP SS (through the interpreter's handlers) set a
          * shadow of 2 and end their block: it covers the next instruction

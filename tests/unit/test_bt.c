@@ -279,6 +279,50 @@ START_TEST(test_page_fault)
 }
 END_TEST
 
+/* Sites (translate/backend_x64.c): a memory instruction's own copy of a
+ * TLB entry.  remap: mov esi, 2 / L: mov ecx, 2 / M: mov eax, [0x7000] /
+ * add ebx, eax / dec ecx / jnz M / mov dword [PTE of 0x7000], 0x8000 | P |
+ * RW / invlpg [0x7000] / dec esi / jnz L / hlt: the loads after the INVLPG
+ * must see the new mapping, also the one whose site has the old. */
+static const uint8_t prog_remap[] = { 0xbe, 0x02, 0x00, 0x00, 0x00, 0xb9, 0x02, 0x00, 0x00, 0x00, 0xa1, 0x00, 0x70, 0x00, 0x00, 0x01, 0xc3, 0x49, 0x75, 0xf6, 0xc7, 0x05, 0x1c, 0x10, 0x02, 0x00, 0x03, 0x80, 0x00, 0x00, 0x0f, 0x01, 0x3d, 0x00, 0x70, 0x00, 0x00, 0x4e, 0x75, 0xdd, 0xf4 };
+/* thrash: mov ecx, 300 / L: mov eax, ecx / and eax, 1 / shl eax, 12 /
+ * mov edx, [eax + 0x5000] / add ebx, edx / add ebx, ecx / dec ecx / jnz L /
+ * hlt: one load going back and forth between two pages. */
+static const uint8_t prog_thrash[] = { 0xb9, 0x2c, 0x01, 0x00, 0x00, 0x89, 0xc8, 0x83, 0xe0, 0x01, 0xc1, 0xe0, 0x0c, 0x8b, 0x90, 0x00, 0x50, 0x00, 0x00, 0x01, 0xd3, 0x01, 0xcb, 0x49, 0x75, 0xeb, 0xf4 };
+
+START_TEST(test_site_remap)
+{
+    uint32_t pd[1024] = { 0 }, pt[1024] = { 0 }, v1 = 5, v2 = 100;
+    pd[0] = 0x21000 | PTE_P | PTE_RW;
+    for (int i = 0; i < 512; i++)
+        pt[i] = (uint32_t)(i << 12) | PTE_P | PTE_RW;
+    load_both(0x20000, pd, sizeof(pd));
+    load_both(0x21000, pt, sizeof(pt));
+    load_both(0x7000, &v1, 4);
+    load_both(0x8000, &v2, 4);
+    for (int i = 0; i < 2; i++) {
+        W[i].cpu->cr3 = 0x20000;
+        W[i].cpu->cr0 |= CR0_PG;
+    }
+    load_both(CODE, prog_remap, sizeof(prog_remap));
+    run_compare(0, EXIT_HLT);
+    ck_assert_uint_eq(W[1].cpu->gpr[R_RBX], 210);
+}
+END_TEST
+
+/* A site that misses at random: its block is translated again without
+ * it, and the results are the same. */
+START_TEST(test_site_thrash)
+{
+    uint32_t a = 7, b = 1000;
+    load_both(0x5000, &a, 4);
+    load_both(0x6000, &b, 4);
+    load_both(CODE, prog_thrash, sizeof(prog_thrash));
+    run_compare(0, EXIT_HLT);
+    ck_assert_uint_eq(W[1].cpu->gpr[R_RBX], 150 * 7 + 150 * 1000 + 300 * 301 / 2);
+}
+END_TEST
+
 /* An endless loop stops at the budget, and at a stop request. */
 START_TEST(test_budget)
 {
@@ -425,6 +469,8 @@ static Suite *bt_suite(void)
     tcase_add_test(tc, test_budget);
     tcase_add_test(tc, test_masked_interrupt);
     tcase_add_test(tc, test_nmi);
+    tcase_add_test(tc, test_site_remap);
+    tcase_add_test(tc, test_site_thrash);
     tcase_add_test(tc, test_real_mode);
     tcase_add_test(tc, test_sti_shadow);
     tcase_add_test(tc, test_single_step);

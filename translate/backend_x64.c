@@ -1851,7 +1851,7 @@ int bt_backend(struct bt_vcpu *bt, struct bt_block *b, const struct ir_block *ir
 
     e.arm_at = e.planned_at = e.skip_sts = -1;
     e.ir = ir;
-    e.sites = sites_in_reach(&e) && !getenv("GLASS_NOSITES");
+    e.sites = sites_in_reach(&e) && !getenv("GLASS_BT_NOSITES");
     for (int i = 0, n = 0; i < ir->n; i++)
         e.site_of[i] = (int16_t)(ir->op[i].op == IR_LOAD || ir->op[i].op == IR_STORE ? n++ : -1);
     plan_cache(&e, ir);

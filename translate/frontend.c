@@ -452,10 +452,15 @@ static bool lea(struct fe *f)
         return false;
     ea(f, 0, 1);
     if (in->opsize < in->addrsize && in->opsize == 4) {
-        struct ir_op *o = op(f, IR_ZEXT);
-        o->d = 0;
-        o->a = 0;
-        o->size = 4;
+        struct ir_op *last = &f->ir->op[f->ir->n - 1];
+        if (last->op == IR_ADDR) {
+            last->size = 4;     /* the sum mod 2^32 is the 64-bit one's low half */
+        } else {
+            struct ir_op *o = op(f, IR_ZEXT);
+            o->d = 0;
+            o->a = 0;
+            o->size = 4;
+        }
     }
     st_reg(f, in->reg, in->opsize, rex_of(in), 0);
     return true;

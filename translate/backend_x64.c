@@ -947,7 +947,9 @@ static size_t site_refill(struct be *e, struct stub *s)
      * to the access.  A site that keeps going back to the page it had
      * before (an array or table across two pages, used at random) misses
      * at random, each miss a mispredicted branch, where the TLB would hit:
-     * after SITE_THRASH such returns its instruction goes without. */
+     * a count goes up at each such return and down at each new page (a
+     * walk restarting near where it began), and at SITE_THRASH its
+     * instruction goes without. */
     x64_alu_rm(x, XA_CMP, 8, X_RAX, xm(CPU, site_disp(e, s->site, 3)));
     size_t fresh = x64_jcc(x, CC_NE, x64_here(x));
     x64_alu_mi(x, XA_ADD, 4, xm(CPU, site_disp(e, s->site, 2)), 1);
@@ -962,6 +964,11 @@ static size_t site_refill(struct be *e, struct stub *s)
     cache_reload(e);
     x64_jmp(x, x->run + s->retry);      /* the TLB lookup again: rax, rcx are gone */
     x64_patch(x, fresh, x64_here(x));
+    /* a new page (an array walked in order): the count goes down again */
+    x64_alu_mi(x, XA_CMP, 4, xm(CPU, site_disp(e, s->site, 2)), 0);
+    size_t zero = x64_jcc(x, CC_E, x64_here(x));
+    x64_alu_mi(x, XA_SUB, 4, xm(CPU, site_disp(e, s->site, 2)), 1);
+    x64_patch(x, zero, x64_here(x));
     x64_patch(x, fine, x64_here(x));
     x64_load(x, 8, X_RCX, (struct x64_mem){ CPU, X_RCX, 1, addend });
     x64_push(x, X_RCX);

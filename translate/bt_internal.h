@@ -32,7 +32,7 @@
 #define BT_MODE_USER 0x100  /* CPL 3: the user half of the soft TLB */
 
 #define BT_MAX_INSNS 64
-#define BT_MAX_SIDE_EXITS 3 /* conditional branches a block goes on after */
+#define BT_MAX_SIDE_EXITS 7 /* conditional branches a block goes on after */
 #define BT_MAX_LINKS (2 + BT_MAX_SIDE_EXITS)
 #define BT_PAGE BLOCK_INDEX_PAGE   /* a block never crosses one (the index relies on it) */
 

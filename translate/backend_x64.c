@@ -1683,15 +1683,16 @@ static void emit_stub(struct be *e, struct stub *s)
          * branch (u of them): the budget test sees a count at most u too
          * high, which only leaves a little early; going on adds the block
          * less u, leaving takes u back. */
-        size_t leave[5];
+        size_t leave[4];
         int u = from_here(e, o) - 1;
         x64_alu_mi(x, XA_CMP, 8, xm(CPU, OFF(env.intr_pending)), 0);  /* + stop_request */
         size_t event = x64_jcc(x, CC_NE, x64_here(x));
+        /* No invalidation check: what can invalidate code in the loop is
+         * checked where it happens (after every store's slow path, after
+         * every interpreter handler) and leaves the block then. */
         size_t checks = x->pos;
-        test_invalidated(e);
-        leave[0] = x64_jcc(x, CC_NE, x64_here(x));
         x64_alu_rm(x, XA_CMP, 8, ICOUNT, bt_field(e, &e->bt->hot->end_count));
-        leave[1] = x64_jcc(x, CC_AE, x64_here(x));
+        leave[0] = x64_jcc(x, CC_AE, x64_here(x));
         icount_add(e, e->b->n - u);
         if (profiling) {
             x64_mov_ri(x, X_RCX, (uint64_t)(uintptr_t)&e->b->execs);
@@ -1704,9 +1705,9 @@ static void emit_stub(struct be *e, struct stub *s)
             x64_jmp(x, x->run + e->loop_head);
         }
         x64_patch(x, event, x64_here(x));
-        event_slow_check(e, &leave[2]);
+        event_slow_check(e, &leave[1]);
         x64_jmp(x, x->run + checks);       /* IF = 0: go on */
-        for (int i = 0; i < 5; i++)
+        for (int i = 0; i < 4; i++)
             x64_patch(x, leave[i], x64_here(x));
         icount_add(e, -u);
         pend_store(e, &s->pend);

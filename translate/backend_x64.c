@@ -238,9 +238,14 @@ static bool live_from(const struct be *e, int v, bool this_op)
  * at its very end, so its own reads of h need nothing). */
 static void clobber_host_when(struct be *e, int h, bool this_op)
 {
+    const struct ir_op *o = &e->ir->op[e->cur];
     for (int v = 0; v < IR_VREGS; v++) {
         if (e->alias[v] != h)
             continue;
+        if (!this_op && o->d == v && o->a != v && o->b != v && o->c != v) {
+            e->alias[v] = X_NONE;   /* the op gives v a new value, unread */
+            continue;
+        }
         if (live_from(e, v, this_op))
             copy_out(e, v);
         else if (this_op)

@@ -2,7 +2,7 @@
  * translate/ includes it (translate/bt.h is the door).
  *
  *   frontend.c     decoded guest instructions -> IR (translate/ir.h)
- *   backend_x64.c  IR -> x86-64 in the code cache
+ *   backend_*.c    IR -> x86-64 in the code cache (backend_x64.h)
  *   x64_emit.c     the x86-64 encoder
  *   codecache.c    the code cache: one memfd mapped twice, RW and RX (W^X)
  *   bt_cache.c     blocks: lookup by host pointer + RIP + mode, build,
@@ -71,7 +71,7 @@ struct bt_block {
     uint64_t *insn_rip;     /* n */
     struct x86_insn *insn;  /* n: what IR_INSN hands the interpreter */
     /* One per memory access: {tag, addend}, a copy of the TLB entry it
-     * used last (backend_x64.c: "sites"), made under TLB site_gen
+     * used last (backend_mem.c: "sites"), made under TLB site_gen
      * site_stamp (the block's entry forgets them when it moved on). */
     uint64_t (*site)[4];    /* tag, addend, returns to an earlier page, earlier tag */
     uint32_t nsites;
@@ -107,7 +107,7 @@ struct bt_stats {
 
 /* What translated code tests on every back edge, allocated on its own: a
  * small allocation usually lands in the heap next to the vCPU, within a
- * 32-bit displacement of rbx (backend_x64.c: bt_field), which the large
+ * 32-bit displacement of rbx (backend_regs.c: be_bt_field), which the large
  * struct bt_vcpu (mapped by itself) is not. */
 struct bt_hot {
     uint64_t end_count;     /* the run's budget: no block starts past it */
@@ -193,7 +193,7 @@ void bt_helper_store(struct x86_cpu *cpu, uint64_t off, uint32_t info, uint64_t 
 uint64_t bt_helper_cond(struct x86_cpu *cpu, uint64_t cc);
 void bt_helper_fold_cf(struct x86_cpu *cpu);
 /* A site of the instruction at rip in block b goes back and forth between
- * two pages: that instruction goes without sites from now on (backend_x64.c:
+ * two pages: that instruction goes without sites from now on (backend_mem.c:
  * use_site), and b is translated again. */
 void bt_helper_site_thrash(struct bt_vcpu *bt, struct bt_block *b, uint64_t rip);
 /* Does the instruction at rip go without sites (bt_helper_site_thrash)? */

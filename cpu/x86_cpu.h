@@ -199,6 +199,11 @@ struct x86_cpu_env {
      * vCPU must stop; the interpreter polls it between instructions. */
     volatile int intr_pending;
     volatile int stop_request;
+    /* Zeroed by x86_kick whenever one of the two above is set: the budget
+     * the binary translator's loops compare with (translate/bt_run.c), so
+     * a loop that never leaves its block notices at its next back edge;
+     * NULL when no translator runs this vCPU. */
+    uint64_t *volatile kick;
     /* The local APIC's share of the CPU (NULL: no LAPIC).  msr_hook sees
      * RDMSR before cpu/msr.c and WRMSR after cpu/msr.c accepted the value;
      * it returns 0 (handled: for a read *val is the value), 1 (not mine:
@@ -275,6 +280,15 @@ static inline int x86_code_bits(const struct x86_cpu *cpu)
     if (!x86_protected(cpu) || x86_vm86(cpu))
         return 16;
     return cpu->seg[S_CS].db ? 32 : 16;
+}
+
+/* intr_pending or stop_request was just set: make a running translated
+ * loop look (env.kick). */
+static inline void x86_kick(struct x86_cpu *cpu)
+{
+    uint64_t *k = cpu->env.kick;
+    if (k)
+        *(volatile uint64_t *)k = 0;
 }
 
 #endif

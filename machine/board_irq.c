@@ -63,9 +63,12 @@ void board_update_intr(struct machine *m)
 {
     /* A pending NMI counts too: translated code tests intr_pending
      * alone on its way into a block (translate/backend_x64.c). */
-    for (int i = 0; i < m->nvcpus; i++)
+    for (int i = 0; i < m->nvcpus; i++) {
         m->vcpu[i].cpu.env.intr_pending =
             lapic_has_interrupt(&m->lapic[i]) || pic_reaches_cpu(m, i) || m->vcpu[i].cpu.nmi_pending;
+        if (m->vcpu[i].cpu.env.intr_pending)
+            x86_kick(&m->vcpu[i].cpu);
+    }
 }
 
 /* env.intr_ack: in lapic.h's order, the LAPIC first, then the PIC through
@@ -110,14 +113,17 @@ static void cpu_nmi(void *opaque)
     struct vcpu *v = opaque;
     v->cpu.nmi_pending = 1;
     v->cpu.env.intr_pending = 1;    /* see board_update_intr */
+    x86_kick(&v->cpu);
 }
 
 /* The target may be the vCPU running now (INIT to self): make it leave
  * run() so the run loop applies the change between instructions. */
 static void stop_if_running(struct vcpu *v)
 {
-    if (v->m->running == v->index)
+    if (v->m->running == v->index) {
         v->cpu.env.stop_request = 1;
+        x86_kick(&v->cpu);
+    }
 }
 
 static void cpu_init(void *opaque)
@@ -325,6 +331,8 @@ void board_request_reset(void *opaque)
 {
     struct machine *m = opaque;
     m->reset_pending = 1;
-    for (int i = 0; i < m->nvcpus; i++)
+    for (int i = 0; i < m->nvcpus; i++) {
         m->vcpu[i].cpu.env.stop_request = 1;
+        x86_kick(&m->vcpu[i].cpu);
+    }
 }

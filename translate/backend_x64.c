@@ -330,16 +330,15 @@ static void emit_stub(struct be *e, struct stub *s)
          * branch (u of them): the budget test sees a count at most u too
          * high, which only leaves a little early; going on adds the block
          * less u, leaving takes u back. */
-        size_t leave[4];
+        /* One test: an interrupt or stop request also zeroes end_count
+         * (x86_kick), so the budget test sees them; the dispatcher sorts
+         * out which it was.  No invalidation test: what can invalidate
+         * code in the loop is checked where it happens (after every
+         * store's slow path, after every interpreter handler) and leaves
+         * the block then. */
         int u = be_from_here(e, o) - 1;
-        x64_alu_mi(x, XA_CMP, 8, xm(CPU, OFF(env.intr_pending)), 0);  /* + stop_request */
-        size_t event = x64_jcc(x, CC_NE, x64_here(x));
-        /* No invalidation check: what can invalidate code in the loop is
-         * checked where it happens (after every store's slow path, after
-         * every interpreter handler) and leaves the block then. */
-        size_t checks = x->pos;
         x64_alu_rm(x, XA_CMP, 8, ICOUNT, be_bt_field(e, &e->bt->hot->end_count));
-        leave[0] = x64_jcc(x, CC_AE, x64_here(x));
+        size_t leave = x64_jcc(x, CC_AE, x64_here(x));
         be_icount_add(e, e->b->n - u);
         if (profiling) {
             x64_mov_ri(x, X_RCX, (uint64_t)(uintptr_t)&e->b->execs);
@@ -351,11 +350,7 @@ static void emit_stub(struct be *e, struct stub *s)
             be_pend_store(e, &s->pend);
             x64_jmp(x, x->run + e->loop_head);
         }
-        x64_patch(x, event, x64_here(x));
-        be_event_slow_check(e, &leave[1]);
-        x64_jmp(x, x->run + checks);       /* IF = 0: go on */
-        for (int i = 0; i < 4; i++)
-            x64_patch(x, leave[i], x64_here(x));
+        x64_patch(x, leave, x64_here(x));
         be_icount_add(e, -u);
         be_pend_store(e, &s->pend);
         be_cache_flush(e);

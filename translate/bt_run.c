@@ -60,6 +60,7 @@ struct bt_vcpu *bt_vcpu_create(struct x86_cpu *cpu)
     }
     bt_backend_stubs(bt);
     bt_jc_clear(bt);
+    cpu->env.kick = &bt->hot->end_count;
     return bt;
 }
 
@@ -70,6 +71,8 @@ void bt_vcpu_destroy(struct bt_vcpu *bt)
     bt_cache_flush(bt);
     bt_code_destroy(&bt->code);
     interp_cache_destroy(bt->icache);
+    if (bt->cpu->env.kick == &bt->hot->end_count)
+        bt->cpu->env.kick = NULL;
     free(bt->hot);
     free(bt);
 }
@@ -187,6 +190,10 @@ static int run_loop(struct bt_vcpu *bt, struct vm_exit *exit, uint64_t end_count
     uint64_t link_gen = 0;
 
     for (;;) {
+        /* The budget translated loops test, zeroed by x86_kick when an
+         * event comes: restored before looking for events, so one that
+         * comes after the look still stops the next block. */
+        bt->hot->end_count = end_count;
         if (run_must_stop(cpu, exit, end_count))
             return 0;
 

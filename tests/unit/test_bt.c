@@ -5,6 +5,8 @@
  * memory must agree.  Plus self-modifying code, faults, the budget, and a
  * speed measurement (printed, never asserted). */
 #include <check.h>
+#include <pthread.h>
+#include <time.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -390,6 +392,33 @@ START_TEST(test_nmi)
 }
 END_TEST
 
+/* Another thread asks a translated endless loop to stop, as the debugger's
+ * Ctrl-C and the board do: stop_request, then x86_kick, which zeroes the
+ * budget the loop's back edge tests.  No budget of its own (max 0). */
+static void *stop_later(void *arg)
+{
+    struct x86_cpu *cpu = arg;
+    struct timespec ts = { 0, 50 * 1000000L };
+    nanosleep(&ts, NULL);
+    cpu->env.stop_request = 1;
+    x86_kick(cpu);
+    return NULL;
+}
+
+START_TEST(test_kick_loop)
+{
+    /* l: add eax, 1 / jmp l */
+    static const uint8_t prog[] = { 0x83, 0xc0, 0x01, 0xeb, 0xfb };
+    load_both(CODE, prog, sizeof(prog));
+    pthread_t t;
+    ck_assert_int_eq(pthread_create(&t, NULL, stop_later, W[1].cpu), 0);
+    struct vm_exit e = run_one(&W[1], 0);
+    pthread_join(t, NULL);
+    ck_assert_uint_eq(e.reason, EXIT_GLASS_STOP);
+    ck_assert_uint_gt(W[1].cpu->insn_count, 1000);
+}
+END_TEST
+
 /* Real mode runs on the interpreter: mov ax, 0x1234 / add ax, ax / hlt. */
 START_TEST(test_real_mode)
 {
@@ -469,6 +498,7 @@ static Suite *bt_suite(void)
     tcase_add_test(tc, test_budget);
     tcase_add_test(tc, test_masked_interrupt);
     tcase_add_test(tc, test_nmi);
+    tcase_add_test(tc, test_kick_loop);
     tcase_add_test(tc, test_site_remap);
     tcase_add_test(tc, test_site_thrash);
     tcase_add_test(tc, test_real_mode);

@@ -229,6 +229,22 @@ void be_emit_addr(struct be *e, const struct ir_op *o)
         x64_mov_ri(&e->x, dst, o->imm & mask);
         return;
     }
+    /* base + disp or index * scale + disp at 64 bits, read by the next
+     * op alone, a load or store of it: folded into that access (no lea;
+     * the access adds the addend as the other register). */
+    const struct ir_op *n = e->cur + 1 < e->ir->n ? &e->ir->op[e->cur + 1] : NULL;
+    if (o->size == 8 && (o->a == IR_NOREG) != (o->b == IR_NOREG) && e->fwd == X_NONE && n &&
+        n->gi == o->gi && (n->op == IR_LOAD || n->op == IR_STORE) && n->a == o->d &&
+        n->b != o->d && !read_after(e, e->cur + 1, o->d) && be_fits32(o->imm) &&
+        be_fits32(o->imm + 8)) {
+        e->fold = o->a != IR_NOREG
+                      ? xm(be_rd(e, o->a, true), (int32_t)o->imm)
+                      : (struct x64_mem){ X_NONE, be_rd(e, o->b, true), o->scale ? o->scale : 1,
+                                          (int32_t)o->imm };
+        e->fold_op = e->cur + 1;
+        be_def(e, o->d);
+        return;
+    }
     struct x64_mem m = {
         .base = o->a == IR_NOREG ? X_NONE : be_rd(e, o->a, full),
         .index = o->b == IR_NOREG ? X_NONE : be_rd(e, o->b, full),

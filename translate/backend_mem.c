@@ -4,17 +4,16 @@
 
 /* --- the soft TLB inline (mem/tlb.h: tlb_lookup) --- */
 
-/* rcx = the TLB entry for the page of HV(a); jump to a stub unless it
+/* rcx = the TLB entry for the page of the address (e->saddr); jump to a stub unless it
  * allows `kind` for all `size` bytes; then rax = the addend. */
 static void tlb_inline(struct be *e, const struct ir_op *o, int kind, int stub_kind)
 {
     struct x64 *x = &e->x;
     struct tlb *t = e->bt->cpu->env.tlb;
     int user = (e->b->mode & BT_MODE_USER) != 0;
-    int a = e->sra;
 
     /* rcx = index * sizeof(entry) = (a >> (12 - 6)) & ((TLB_SIZE - 1) << 6) */
-    x64_mov_rr(x, X_RCX, a);
+    be_addr_to(e, X_RCX, e->saddr);
     x64_shift_i(x, 5, 8, X_RCX, GUEST_PAGE_SHIFT - TLB_ENTRY_SHIFT);
     x64_alu_ri(x, XA_AND, 4, X_RCX, (int32_t)((TLB_SIZE - 1) << TLB_ENTRY_SHIFT));
     /* The table's base: rbx plus a displacement when the table is within
@@ -32,7 +31,7 @@ static void tlb_inline(struct be *e, const struct ir_op *o, int kind, int stub_k
     }
     int32_t tag = (int32_t)(rel + (int64_t)offsetof(struct tlb_entry, tag) + 8 * kind);
     int32_t addend = (int32_t)(rel + (int64_t)offsetof(struct tlb_entry, addend));
-    x64_lea(x, 8, X_RAX, xm(a, o->size - 1));
+    x64_lea(x, 8, X_RAX, be_addr_plus(e->saddr, o->size - 1));
     x64_alu_ri(x, XA_AND, 8, X_RAX, (int32_t)GUEST_PAGE_MASK);
     x64_alu_rm(x, XA_CMP, 8, X_RAX, (struct x64_mem){ base, X_RCX, 1, tag });
     be_add_stub(e, stub_kind, x64_jcc(x, CC_NE, x64_here(x)), o);
@@ -108,7 +107,7 @@ static void site_inline(struct be *e, const struct ir_op *o, int kind, int stub_
 {
     struct x64 *x = &e->x;
     int site = e->site_of[e->cur];
-    x64_mov_rr(x, X_RCX, e->sra);
+    be_addr_to(e, X_RCX, e->saddr);
     x64_alu_ri(x, XA_AND, 8, X_RCX, (int32_t)(GUEST_PAGE_MASK | (uint64_t)(o->size - 1)));
     x64_alu_rm(x, XA_CMP, 8, X_RCX, xm(CPU, be_site_disp(e, site, 0)));
     be_add_stub(e, stub_kind, x64_jcc(x, CC_NE, x64_here(x)), o);
@@ -129,10 +128,10 @@ size_t be_site_refill(struct be *e, struct stub *s)
     int32_t tag = (int32_t)(rel + (int64_t)offsetof(struct tlb_entry, tag) + 8 * s->kind2);
     int32_t addend = (int32_t)(rel + (int64_t)offsetof(struct tlb_entry, addend));
     s->retry = x->pos;
-    x64_mov_rr(x, X_RCX, s->ra);
+    be_addr_to(e, X_RCX, s->addr);
     x64_shift_i(x, 5, 8, X_RCX, GUEST_PAGE_SHIFT - TLB_ENTRY_SHIFT);
     x64_alu_ri(x, XA_AND, 4, X_RCX, (int32_t)((TLB_SIZE - 1) << TLB_ENTRY_SHIFT));
-    x64_lea(x, 8, X_RAX, xm(s->ra, s->o->size - 1));
+    x64_lea(x, 8, X_RAX, be_addr_plus(s->addr, s->o->size - 1));
     x64_alu_ri(x, XA_AND, 8, X_RAX, (int32_t)GUEST_PAGE_MASK);
     x64_alu_rm(x, XA_CMP, 8, X_RAX, (struct x64_mem){ CPU, X_RCX, 1, tag });
     size_t slow = x64_jcc(x, CC_NE, x64_here(x));
@@ -199,7 +198,7 @@ void be_emit_load(struct be *e, const struct ir_op *o)
             site_inline(e, o, rmw ? TLB_WRITE : TLB_READ, ST_LOAD);
         else
             tlb_inline(e, o, rmw ? TLB_WRITE : TLB_READ, ST_LOAD);
-        x64_load(x, o->size, dst, (struct x64_mem){ e->sra, X_RAX, 1, 0 });
+        x64_load(x, o->size, dst, be_host_mem(e->saddr));
     }
     stubs_resume_here(e, o);
     e->hf_lf = LF_NONE;
@@ -223,7 +222,7 @@ void be_emit_store(struct be *e, const struct ir_op *o)
             site_inline(e, o, TLB_WRITE, ST_STORE);
         else
             tlb_inline(e, o, TLB_WRITE, ST_STORE);
-        x64_store(x, o->size, e->srb, (struct x64_mem){ e->sra, X_RAX, 1, 0 });
+        x64_store(x, o->size, e->srb, be_host_mem(e->saddr));
     }
     if (fold) {
         for (int i = first; i < e->nstubs; i++) {

@@ -107,7 +107,7 @@ void be_add_stub(struct be *e, int kind, size_t branch_end, const struct ir_op *
         return;
     }
     e->stub[e->nstubs++] = (struct stub){ .pend = e->pend, .kind = kind, .site = -1, .branch_end = branch_end,
-                                          .resume = e->x.pos, .o = o, .ra = e->sra, .rb = e->srb,
+                                          .resume = e->x.pos, .o = o, .ra = e->sra, .rb = e->srb, .addr = e->saddr,
                                           .dst = (int8_t)(e->fwd != X_NONE ? e->fwd
                                                           : o && o->d != IR_NOREG ? HV(o->d)
                                                                                   : X_NONE) };
@@ -117,8 +117,39 @@ void be_add_stub(struct be *e, int kind, size_t branch_end, const struct ir_op *
 void be_stub_regs(struct be *e, const struct ir_op *o)
 {
     /* a is an address or a RIP; b a value stored at o->size bytes */
-    e->sra = (int8_t)(o->a == IR_NOREG ? X_NONE : be_rd(e, o->a, true));
+    if (e->fold_op == e->cur) {     /* the address is e->fold */
+        e->saddr = e->fold;
+        e->sra = X_NONE;
+        e->fold_op = -1;
+    } else {
+        e->sra = (int8_t)(o->a == IR_NOREG ? X_NONE : be_rd(e, o->a, true));
+        e->saddr = xm(e->sra, 0);
+    }
     e->srb = (int8_t)(o->b == IR_NOREG ? X_NONE : be_rd(e, o->b, o->size == 8));
+}
+
+/* r = address a (a mov when it is a register alone). */
+void be_addr_to(struct be *e, int r, struct x64_mem a)
+{
+    if (a.disp || a.index != X_NONE)
+        x64_lea(&e->x, 8, r, a);
+    else
+        x64_mov_rr(&e->x, r, a.base);
+}
+
+/* The host memory operand of guest address a plus the addend in rax. */
+struct x64_mem be_host_mem(struct x64_mem a)
+{
+    if (a.index == X_NONE)
+        return (struct x64_mem){ a.base, X_RAX, 1, a.disp };
+    return (struct x64_mem){ X_RAX, a.index, a.scale, a.disp };   /* no base */
+}
+
+/* Address a + d. */
+struct x64_mem be_addr_plus(struct x64_mem a, int32_t d)
+{
+    a.disp += d;
+    return a;
 }
 
 bool be_fits32(uint64_t v)

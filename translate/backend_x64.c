@@ -265,7 +265,7 @@ static void emit_stub(struct be *e, struct stub *s)
         /* a and b may be in cache registers: before rsi and rdi change */
         if (s->kind == ST_STORE)
             x64_mov_rr(x, X_RCX, s->rb);
-        x64_mov_rr(x, X_RSI, s->ra);
+        be_addr_to(e, X_RSI, s->addr);
         x64_mov_rr(x, X_RDI, CPU);
         x64_mov_ri(x, X_RDX, info);
         if (s->kind == ST_STORE) {
@@ -462,7 +462,7 @@ static void emit_loop_head2(struct be *e)
     e->pend = loop->pend;
     e->upper_zero = 0;
     e->hf_lf = LF_NONE;
-    e->arm_at = e->planned_at = e->skip_sts = -1;
+    e->arm_at = e->planned_at = e->skip_sts = e->fold_op = -1;
     e->fwd = X_NONE;
     e->skip_next = false;
     e->head2 = pos;
@@ -499,7 +499,7 @@ int bt_backend(struct bt_vcpu *bt, struct bt_block *b, const struct ir_block *ir
     for (int i = 0; i < BT_MAX_LINKS; i++)
         b->link[i].from = NULL;
 
-    e.arm_at = e.planned_at = e.skip_sts = -1;
+    e.arm_at = e.planned_at = e.skip_sts = e.fold_op = -1;
     e.ir = ir;
     e.sites = be_sites_in_reach(&e) && !getenv("GLASS_BT_NOSITES");
     for (int i = 0, n = 0; i < ir->n; i++)

@@ -120,6 +120,7 @@ struct stub {
     size_t resume;          /* where the stub jumps back to */
     const struct ir_op *o;
     int8_t ra, rb;          /* host registers of o->a and o->b there */
+    struct x64_mem addr;    /* a memory op's address: [ra], or a folded ADDR */
     int8_t dst;             /* ST_LOAD: where the value goes */
     bool smc;               /* ST_STORE: the SMC check of the store is here */
     int site;               /* ST_LOAD/STORE from a site's miss: its index, else -1 */
@@ -154,6 +155,13 @@ struct be {
     bool zx[IR_VREGS];
     uint32_t upper_zero;
     int8_t sra, srb;        /* the next stub's a and b (stub_regs) */
+    struct x64_mem saddr;   /* ... a memory op's address (stub_regs) */
+    /* An ADDR (64-bit: base + disp or index * scale + disp) whose only
+     * reader is the memory op fold_op right after it: not computed, the
+     * access addresses it itself, with the addend as the other register
+     * (be_emit_addr, be_stub_regs). */
+    int fold_op;
+    struct x64_mem fold;
     const struct ir_block *ir;
     int cur;                /* the op being translated */
     bool skip_next;         /* the next op was done with this one */
@@ -185,6 +193,9 @@ void be_def(struct be *e, int v);
 void be_clobber_host_when(struct be *e, int h, bool this_op);
 void be_add_stub(struct be *e, int kind, size_t branch_end, const struct ir_op *o);
 void be_stub_regs(struct be *e, const struct ir_op *o);
+void be_addr_to(struct be *e, int r, struct x64_mem a);
+struct x64_mem be_host_mem(struct x64_mem a);
+struct x64_mem be_addr_plus(struct x64_mem a, int32_t d);
 bool be_fits32(uint64_t v);
 void be_store_imm64(struct be *e, uint64_t v, struct x64_mem m);
 void be_set_rip(struct be *e, uint64_t rip);

@@ -159,10 +159,8 @@ static uint64_t mmio_access(struct x86_cpu *cpu, uint64_t gpa, int size, bool wr
     e.mmio.size = (uint8_t)size;
     e.mmio.write = write;
     e.mmio.data = write ? val : ~0ull;
-    if (cpu->env.exit(cpu->env.opaque, &e) < 0) {
-        cpu->env.stop_request = 1;
-        x86_kick(cpu);
-    }
+    if (cpu->env.exit(cpu->env.opaque, &e) < 0)
+        x86_request_stop(cpu);
     return e.mmio.data;
 }
 

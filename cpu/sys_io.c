@@ -45,10 +45,8 @@ static uint32_t port_access(struct x86_cpu *cpu, uint16_t port, int size, bool i
         .io = { .port = port, .size = (uint8_t)size, .in = in, .data = in ? 0 : data },
     };
     if (cpu->env.exit) {
-        if (cpu->env.exit(cpu->env.opaque, &e) < 0) {
-            cpu->env.stop_request = 1;
-            x86_kick(cpu);
-        }
+        if (cpu->env.exit(cpu->env.opaque, &e) < 0)
+            x86_request_stop(cpu);
     } else if (in) {
         e.io.data = 0xffffffffu;   /* nothing attached: the bus floats high */
     }

@@ -291,4 +291,11 @@ static inline void x86_kick(struct x86_cpu *cpu)
         *(volatile uint64_t *)k = 0;
 }
 
+/* Make the vCPU's run() return soon (any thread). */
+static inline void x86_request_stop(struct x86_cpu *cpu)
+{
+    cpu->env.stop_request = 1;
+    x86_kick(cpu);
+}
+
 #endif

@@ -45,10 +45,8 @@ void dbg_interrupt(struct debugger *d)
 {
     d->interrupt = 1;
     struct machine *m = d->m;
-    for (int i = 0; i < m->nvcpus; i++) {
-        m->vcpu[i].cpu.env.stop_request = 1;
-        x86_kick(&m->vcpu[i].cpu);
-    }
+    for (int i = 0; i < m->nvcpus; i++)
+        x86_request_stop(&m->vcpu[i].cpu);
     board_wake(m);  /* the board may sleep until the next timer */
 }
 

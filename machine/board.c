@@ -28,10 +28,8 @@ void machine_request_stop(struct machine *m, int status)
         m->exit_status = status;
         __atomic_store_n(&m->stop, 1, __ATOMIC_RELEASE);
     }
-    for (int i = 0; i < m->nvcpus; i++) {
-        m->vcpu[i].cpu.env.stop_request = 1;
-        x86_kick(&m->vcpu[i].cpu);
-    }
+    for (int i = 0; i < m->nvcpus; i++)
+        x86_request_stop(&m->vcpu[i].cpu);
     board_wake(m);  /* the run loop may be asleep (all vCPUs halted) */
 }
 

@@ -120,10 +120,8 @@ static void cpu_nmi(void *opaque)
  * run() so the run loop applies the change between instructions. */
 static void stop_if_running(struct vcpu *v)
 {
-    if (v->m->running == v->index) {
-        v->cpu.env.stop_request = 1;
-        x86_kick(&v->cpu);
-    }
+    if (v->m->running == v->index)
+        x86_request_stop(&v->cpu);
 }
 
 static void cpu_init(void *opaque)
@@ -331,8 +329,6 @@ void board_request_reset(void *opaque)
 {
     struct machine *m = opaque;
     m->reset_pending = 1;
-    for (int i = 0; i < m->nvcpus; i++) {
-        m->vcpu[i].cpu.env.stop_request = 1;
-        x86_kick(&m->vcpu[i].cpu);
-    }
+    for (int i = 0; i < m->nvcpus; i++)
+        x86_request_stop(&m->vcpu[i].cpu);
 }

@@ -4,18 +4,17 @@
 
 /* --- arithmetic --- */
 
-/* Is v read after op j by the rest of its guest instruction? */
-static bool read_after(const struct be *e, int j, int v)
+/* The record of the flags of the op being translated, when the next op is
+ * its LAZY and that stays pending (backend_flags.c); else NULL. */
+static const struct pend *lazy_of(struct be *e, const struct ir_op *o)
 {
-    const struct ir_block *ir = e->ir;
-    for (int k = j + 1; k < ir->n && ir->op[k].gi == ir->op[j].gi; k++) {
-        const struct ir_op *p = &ir->op[k];
-        if (p->a == v || p->b == v || p->c == v)
-            return true;
-        if (p->d == v)
-            return false;
-    }
-    return false;
+    int j = e->cur + 1;
+    if (j >= e->ir->n)
+        return NULL;
+    const struct ir_op *n = &e->ir->op[j];
+    if (n->op != IR_LAZY || n->gi != o->gi || n->a != o->d || !be_plan_lazy_at(e, j))
+        return NULL;
+    return &e->planned;
 }
 
 /* The op being translated computes what the same instruction then only
@@ -30,7 +29,8 @@ static int inplace_target(struct be *e, const struct ir_op *o)
     if ((o->size != 4 && o->size != 8) || o->a == IR_NOREG)
         return X_NONE;
     if (j < ir->n && ir->op[j].op == IR_LAZY && ir->op[j].gi == o->gi) {
-        if (ir->op[j].a != o->d || !be_plan_lazy_at(e, j) || !e->planned.written)
+        const struct pend *p = lazy_of(e, o);
+        if (!p || !p->written)
             return X_NONE;
         j++;
     }
@@ -40,7 +40,7 @@ static int inplace_target(struct be *e, const struct ir_op *o)
     if (n->op != IR_STS || n->gi != o->gi || n->a != o->d || n->size != 8)
         return X_NONE;
     int h = be_cached_reg(e, n->imm);
-    if (h == X_NONE || e->alias[o->a] != h || read_after(e, j, o->d))
+    if (h == X_NONE || e->alias[o->a] != h || be_read_after(e, j, o->d))
         return X_NONE;
     e->skip_sts = j;
     return h;
@@ -66,11 +66,8 @@ static void inplace_end(struct be *e, const struct ir_op *o, int h)
  * after it, which stays pending as a comparison (CMP, TEST)? */
 static bool result_unused(struct be *e, const struct ir_op *o)
 {
-    const struct ir_block *ir = e->ir;
-    int j = e->cur + 1;
-    return (o->size == 4 || o->size == 8) && j < ir->n && ir->op[j].op == IR_LAZY &&
-           ir->op[j].gi == o->gi && ir->op[j].a == o->d && be_plan_lazy_at(e, j) &&
-           !e->planned.written && !read_after(e, j, o->d);
+    const struct pend *p = (o->size == 4 || o->size == 8) ? lazy_of(e, o) : NULL;
+    return p && !p->written && !be_read_after(e, e->cur + 1, o->d);
 }
 
 void be_emit_alu(struct be *e, const struct ir_op *o)
@@ -156,9 +153,8 @@ void be_emit_shift(struct be *e, const struct ir_op *o)
 {
     int digit = o->op == IR_SHL ? 4 : o->op == IR_SHR ? 5 : 7;
     int d = HV(o->d), a = be_rd(e, o->a, o->size == 8);
-    int j = e->cur + 1;
-    if (j < e->ir->n && e->ir->op[j].op == IR_LAZY && e->ir->op[j].a == o->d &&
-        e->ir->op[j].gi == o->gi && be_plan_lazy_at(e, j) && e->planned.src1_early) {
+    const struct pend *p = lazy_of(e, o);
+    if (p && p->src1_early) {
         /* src1 = the value shifted, which the shift overwrites: stored
          * now (the LAZY right after replaces the record pending before) */
         x64_zext(&e->x, o->size, X_RAX, a);
@@ -235,7 +231,7 @@ void be_emit_addr(struct be *e, const struct ir_op *o)
     const struct ir_op *n = e->cur + 1 < e->ir->n ? &e->ir->op[e->cur + 1] : NULL;
     if (o->size == 8 && (o->a == IR_NOREG) != (o->b == IR_NOREG) && e->fwd == X_NONE && n &&
         n->gi == o->gi && (n->op == IR_LOAD || n->op == IR_STORE) && n->a == o->d &&
-        n->b != o->d && !read_after(e, e->cur + 1, o->d) && be_fits32(o->imm) &&
+        n->b != o->d && !be_read_after(e, e->cur + 1, o->d) && be_fits32(o->imm) &&
         be_fits32(o->imm + 8)) {
         e->fold = o->a != IR_NOREG
                       ? xm(be_rd(e, o->a, true), (int32_t)o->imm)

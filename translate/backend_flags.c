@@ -12,6 +12,13 @@ struct x64_mem be_lazy_field(int f)
     return xm(CPU, OFF(lazy) + off[f]);
 }
 
+/* cpu->lazy.op and .size (one 16-bit store). */
+static void store_lazy_op(struct be *e, int lf, int size)
+{
+    x64_store_i(&e->x, 2, (int32_t)(lf | size << 8),
+                xm(CPU, OFF(lazy) + (int32_t)offsetof(struct x86_lazy_flags, op)));
+}
+
 /* Register r = the low size bytes of slot s (zero-extended). */
 static void slot_value(struct be *e, int size, int r, int s)
 {
@@ -69,8 +76,7 @@ void be_pend_store(struct be *e, const struct pend *p)
             }
         }
     }
-    x64_store_i(x, 2, (int32_t)(p->lf | p->size << 8),
-                xm(CPU, OFF(lazy) + (int32_t)offsetof(struct x86_lazy_flags, op)));
+    store_lazy_op(e, p->lf, p->size);
 }
 
 bool be_pend_eq(const struct pend *a, const struct pend *b)
@@ -118,15 +124,14 @@ void be_slot_written(struct be *e, int s)
             e->vslot[v] = -1;
     if (!p->on)
         return;
-    bool live = false, reads = false;
+    bool looked = false;
     for (int f = 0; f < 3; f++) {
         if (p->v[f].kind != PV_SLOT || p->v[f].slot != s)
             continue;
-        if (!reads) {
-            reads = true;
-            live = flags_live(e, e->cur);
-            if (!live) {
-                p->on = false;
+        if (!looked) {
+            looked = true;
+            if (!flags_live(e, e->cur)) {
+                p->on = false;      /* replaced before anything reads it */
                 return;
             }
         }
@@ -224,7 +229,6 @@ bool be_hf_ok(int lf, int cc)
 void be_emit_lazy(struct be *e, const struct ir_op *o)
 {
     struct x64 *x = &e->x;
-    int32_t base = OFF(lazy);
     e->pend.on = false;         /* replaced */
     if (be_plan_lazy_at(e, e->cur)) {
         if (e->planned.written) {   /* from the STS of its result on */
@@ -235,22 +239,18 @@ void be_emit_lazy(struct be *e, const struct ir_op *o)
         }
         return;
     }
-    x64_store(x, 8, be_rd(e, o->a, true),
-              xm(CPU, base + (int32_t)offsetof(struct x86_lazy_flags, res)));
+    x64_store(x, 8, be_rd(e, o->a, true), be_lazy_field(PF_RES));
     if (o->lf != LF_LOGIC) {    /* LF_LOGIC reads res alone */
-        struct x64_mem m1 = xm(CPU, base + (int32_t)offsetof(struct x86_lazy_flags, src1));
-        struct x64_mem m2 = xm(CPU, base + (int32_t)offsetof(struct x86_lazy_flags, src2));
         if (o->b != IR_NOREG)
-            x64_store(x, 8, be_rd(e, o->b, true), m1);
+            x64_store(x, 8, be_rd(e, o->b, true), be_lazy_field(PF_SRC1));
         else
-            be_store_imm64(e, o->imm, m1);
+            be_store_imm64(e, o->imm, be_lazy_field(PF_SRC1));
         if (o->c != IR_NOREG)
-            x64_store(x, 8, be_rd(e, o->c, true), m2);
+            x64_store(x, 8, be_rd(e, o->c, true), be_lazy_field(PF_SRC2));
         else
-            be_store_imm64(e, o->imm2, m2);
+            be_store_imm64(e, o->imm2, be_lazy_field(PF_SRC2));
     }
-    x64_store_i(x, 2, (int32_t)(o->lf | o->size << 8),
-                xm(CPU, base + (int32_t)offsetof(struct x86_lazy_flags, op)));
+    store_lazy_op(e, o->lf, o->size);
 }
 
 void be_emit_foldcf(struct be *e, const struct ir_op *o)
@@ -265,7 +265,7 @@ void be_emit_foldcf(struct be *e, const struct ir_op *o)
         e->hf_lf = LF_NONE;
         break;
     default:
-        be_call_synced(e, (const void *)bt_helper_fold_cf);
+        be_call_synced(e, (const void *)bt_helper_fold_cf, 0);
         break;
     }
 }
@@ -274,13 +274,7 @@ void be_emit_foldcf(struct be *e, const struct ir_op *o)
  * do not have it. */
 void be_cond_helper(struct be *e, int cc)
 {
-    be_pend_flush(e);
-    be_cache_flush(e);
-    be_sync_icount(e);
-    x64_mov_rr(&e->x, X_RDI, CPU);
-    x64_mov_ri(&e->x, X_RSI, (uint64_t)cc);
-    be_call_helper(e, (const void *)bt_helper_cond);
-    be_cache_reload(e);
+    be_call_synced(e, (const void *)bt_helper_cond, (uint64_t)cc);
 }
 
 void be_emit_setcc(struct be *e, const struct ir_op *o)

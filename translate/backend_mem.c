@@ -4,38 +4,48 @@
 
 /* --- the soft TLB inline (mem/tlb.h: tlb_lookup) --- */
 
-/* rcx = the TLB entry for the page of the address (e->saddr); jump to a stub unless it
- * allows `kind` for all `size` bytes; then rax = the addend. */
-static void tlb_inline(struct be *e, const struct ir_op *o, int kind, int stub_kind)
+/* The soft TLB's check of address a for `size` bytes and access `kind`:
+ * rcx = the entry's offset in its table, rax = the page of the last byte
+ * (so an access crossing a page misses), compared with the entry's tag
+ * (the caller's jcc follows).  The table's base (*base): rbx plus a
+ * displacement when the table is within reach of 32 bits (both usually
+ * live in the same heap), else rdx loaded with the table's address.
+ * Returns the displacement of the entry's addend from that base.  A write
+ * tag needs no generation check: the TLB drops its write tags when the
+ * generation changes (mem/tlb.h). */
+static int32_t tlb_compare(struct be *e, struct x64_mem a, int size, int kind, int *base)
 {
     struct x64 *x = &e->x;
-    struct tlb *t = e->bt->cpu->env.tlb;
+    const struct tlb *t = e->bt->cpu->env.tlb;
     int user = (e->b->mode & BT_MODE_USER) != 0;
 
     /* rcx = index * sizeof(entry) = (a >> (12 - 6)) & ((TLB_SIZE - 1) << 6) */
-    be_addr_to(e, X_RCX, e->saddr);
+    be_addr_to(e, X_RCX, a);
     x64_shift_i(x, 5, 8, X_RCX, GUEST_PAGE_SHIFT - TLB_ENTRY_SHIFT);
     x64_alu_ri(x, XA_AND, 4, X_RCX, (int32_t)((TLB_SIZE - 1) << TLB_ENTRY_SHIFT));
-    /* The table's base: rbx plus a displacement when the table is within
-     * reach of 32 bits (both usually live in the same heap), else rdx
-     * loaded with the table's address.  A write tag needs no generation
-     * check: the TLB drops its write tags when the generation changes
-     * (mem/tlb.h). */
     uintptr_t table = (uintptr_t)&t->entry[user][0];
     int64_t rel = (int64_t)(table - (uintptr_t)e->bt->cpu);
-    int base = CPU;
+    *base = CPU;
     if (!be_tlb_in_reach(e)) {
-        base = X_RDX;
+        *base = X_RDX;
         rel = 0;
         x64_mov_ri(x, X_RDX, (uint64_t)table);
     }
     int32_t tag = (int32_t)(rel + (int64_t)offsetof(struct tlb_entry, tag) + 8 * kind);
-    int32_t addend = (int32_t)(rel + (int64_t)offsetof(struct tlb_entry, addend));
-    x64_lea(x, 8, X_RAX, be_addr_plus(e->saddr, o->size - 1));
+    x64_lea(x, 8, X_RAX, be_addr_plus(a, size - 1));
     x64_alu_ri(x, XA_AND, 8, X_RAX, (int32_t)GUEST_PAGE_MASK);
-    x64_alu_rm(x, XA_CMP, 8, X_RAX, (struct x64_mem){ base, X_RCX, 1, tag });
-    be_add_stub(e, stub_kind, x64_jcc(x, CC_NE, x64_here(x)), o);
-    x64_load(x, 8, X_RAX, (struct x64_mem){ base, X_RCX, 1, addend });
+    x64_alu_rm(x, XA_CMP, 8, X_RAX, (struct x64_mem){ *base, X_RCX, 1, tag });
+    return (int32_t)(rel + (int64_t)offsetof(struct tlb_entry, addend));
+}
+
+/* rax = the addend of the address's page (e->saddr) from the TLB; a
+ * stub unless the entry allows `kind` for all the access's bytes. */
+static void tlb_inline(struct be *e, const struct ir_op *o, int kind, int stub_kind)
+{
+    int base;
+    int32_t addend = tlb_compare(e, e->saddr, o->size, kind, &base);
+    be_add_stub(e, stub_kind, x64_jcc(&e->x, CC_NE, x64_here(&e->x)), o);
+    x64_load(&e->x, 8, X_RAX, (struct x64_mem){ base, X_RCX, 1, addend });
 }
 
 /* --- sites: a memory access's own copy of the TLB entry it used last ---
@@ -65,25 +75,14 @@ static bool use_site(const struct be *e, const struct ir_op *o)
 }
 
 
-int32_t be_rbx_disp(const struct be *e, const void *p)
-{
-    return (int32_t)((intptr_t)p - (intptr_t)e->bt->cpu);
-}
-
-static bool in_reach(const struct be *e, const void *p)
-{
-    int64_t d = (int64_t)((intptr_t)p - (intptr_t)e->bt->cpu);
-    return d > INT32_MIN / 2 && d < INT32_MAX / 2;
-}
-
 /* Are block b's sites, its stamp and the TLB within rbx's reach? */
 bool be_sites_in_reach(const struct be *e)
 {
     const struct bt_block *b = e->b;
     const struct tlb *t = e->bt->cpu->env.tlb;
-    return t && be_tlb_in_reach(e) && b->nsites && in_reach(e, &b->site[0][0]) &&
-           in_reach(e, &b->site[b->nsites][0]) && in_reach(e, &b->site_stamp) &&
-           in_reach(e, &t->site_gen);
+    return t && be_tlb_in_reach(e) && b->nsites && be_in_reach(e, &b->site[0][0]) &&
+           be_in_reach(e, &b->site[b->nsites][0]) && be_in_reach(e, &b->site_stamp) &&
+           be_in_reach(e, &t->site_gen);
 }
 
 /* The block's entry: its sites are of the TLB's current generation, else
@@ -110,11 +109,11 @@ static void site_inline(struct be *e, const struct ir_op *o, int kind, int stub_
     be_addr_to(e, X_RCX, e->saddr);
     x64_alu_ri(x, XA_AND, 8, X_RCX, (int32_t)(GUEST_PAGE_MASK | (uint64_t)(o->size - 1)));
     x64_alu_rm(x, XA_CMP, 8, X_RCX, xm(CPU, be_site_disp(e, site, 0)));
-    be_add_stub(e, stub_kind, x64_jcc(x, CC_NE, x64_here(x)), o);
-    e->stub[e->nstubs - 1].site = site;
-    e->stub[e->nstubs - 1].kind2 = kind;
+    struct stub *s = be_add_stub(e, stub_kind, x64_jcc(x, CC_NE, x64_here(x)), o);
+    s->site = site;
+    s->kind2 = kind;
     x64_load(x, 8, X_RAX, xm(CPU, be_site_disp(e, site, 1)));
-    e->stub[e->nstubs - 1].access = x->pos;
+    s->access = x->pos;
 }
 
 /* In a site's miss stub: the TLB lookup; found, refill the site and go
@@ -122,18 +121,9 @@ static void site_inline(struct be *e, const struct ir_op *o, int kind, int stub_
 size_t be_site_refill(struct be *e, struct stub *s)
 {
     struct x64 *x = &e->x;
-    const struct tlb *t = e->bt->cpu->env.tlb;
-    int user = (e->b->mode & BT_MODE_USER) != 0;
-    int64_t rel = (int64_t)((uintptr_t)&t->entry[user][0] - (uintptr_t)e->bt->cpu);
-    int32_t tag = (int32_t)(rel + (int64_t)offsetof(struct tlb_entry, tag) + 8 * s->kind2);
-    int32_t addend = (int32_t)(rel + (int64_t)offsetof(struct tlb_entry, addend));
+    int base;       /* rbx: sites need the TLB in reach */
     s->retry = x->pos;
-    be_addr_to(e, X_RCX, s->addr);
-    x64_shift_i(x, 5, 8, X_RCX, GUEST_PAGE_SHIFT - TLB_ENTRY_SHIFT);
-    x64_alu_ri(x, XA_AND, 4, X_RCX, (int32_t)((TLB_SIZE - 1) << TLB_ENTRY_SHIFT));
-    x64_lea(x, 8, X_RAX, be_addr_plus(s->addr, s->o->size - 1));
-    x64_alu_ri(x, XA_AND, 8, X_RAX, (int32_t)GUEST_PAGE_MASK);
-    x64_alu_rm(x, XA_CMP, 8, X_RAX, (struct x64_mem){ CPU, X_RCX, 1, tag });
+    int32_t addend = tlb_compare(e, s->addr, s->o->size, s->kind2, &base);
     size_t slow = x64_jcc(x, CC_NE, x64_here(x));
     /* The TLB has it: refill the site (remembering the page it had), back
      * to the access.  A site that keeps going back to the page it had
@@ -162,7 +152,7 @@ size_t be_site_refill(struct be *e, struct stub *s)
     x64_alu_mi(x, XA_SUB, 4, xm(CPU, be_site_disp(e, s->site, 2)), 1);
     x64_patch(x, zero, x64_here(x));
     x64_patch(x, fine, x64_here(x));
-    x64_load(x, 8, X_RCX, (struct x64_mem){ CPU, X_RCX, 1, addend });
+    x64_load(x, 8, X_RCX, (struct x64_mem){ base, X_RCX, 1, addend });
     x64_push(x, X_RCX);
     x64_load(x, 8, X_RCX, xm(CPU, be_site_disp(e, s->site, 0)));
     x64_store(x, 8, X_RCX, xm(CPU, be_site_disp(e, s->site, 3)));

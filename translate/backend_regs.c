@@ -20,8 +20,6 @@ uint64_t be_next_of(const struct be *e, const struct ir_op *o)
 
 /* --- virtual registers and their aliases --- */
 
-/* The host register to read virtual register v from.  full: all 64 bits
- * must be v's (else the low 32 are enough). */
 /* Aliased v gets its own register again: a copy of the alias (an inexact
  * one zero-extended). */
 static void copy_out(struct be *e, int v)
@@ -37,6 +35,8 @@ static void copy_out(struct be *e, int v)
     e->alias[v] = X_NONE;
 }
 
+/* The host register to read virtual register v from.  full: all 64 bits
+ * must be v's (else the low 32 are enough). */
 int be_rd(struct be *e, int v, bool full)
 {
     int h = e->alias[v];
@@ -55,15 +55,13 @@ void be_def(struct be *e, int v)
     e->vslot[v] = -1;
 }
 
-/* Is v read by the op being translated or a later one of the same guest
+/* Is virtual register v read after op j by the rest of its guest
  * instruction (virtual registers die at the instruction's end, ir.h)? */
-static bool live_from(const struct be *e, int v, bool this_op)
+bool be_read_after(const struct be *e, int j, int v)
 {
-    const struct ir_op *o = &e->ir->op[e->cur];
-    if (this_op && (o->a == v || o->b == v || o->c == v))
-        return true;
-    for (int i = e->cur + 1; i < e->ir->n && e->ir->op[i].gi == o->gi; i++) {
-        const struct ir_op *p = &e->ir->op[i];
+    const struct ir_block *ir = e->ir;
+    for (int i = j + 1; i < ir->n && ir->op[i].gi == ir->op[j].gi; i++) {
+        const struct ir_op *p = &ir->op[i];
         if (i == e->planned_at && e->planned.on)
             continue;       /* a LAZY kept pending reads guest registers */
         if (p->a == v || p->b == v || p->c == v)
@@ -72,6 +70,13 @@ static bool live_from(const struct be *e, int v, bool this_op)
             return false;
     }
     return false;
+}
+
+/* Is v read by the op being translated or a later one? */
+static bool live_from(const struct be *e, int v, bool this_op)
+{
+    const struct ir_op *o = &e->ir->op[e->cur];
+    return (this_op && (o->a == v || o->b == v || o->c == v)) || be_read_after(e, e->cur, v);
 }
 
 /* Host register h is about to change: copy what aliases it out.  this_op:
@@ -100,17 +105,22 @@ static void clobber_host(struct be *e, int h)
     be_clobber_host_when(e, h, true);
 }
 
-void be_add_stub(struct be *e, int kind, size_t branch_end, const struct ir_op *o)
+/* A stub for the branch ending at branch_end; returns it, for the fields
+ * its kind adds (when the table is full: a scratch one, and the block
+ * overflows, so it is translated shorter). */
+struct stub *be_add_stub(struct be *e, int kind, size_t branch_end, const struct ir_op *o)
 {
+    static struct stub scratch;
     if (e->nstubs == MAX_STUBS) {
         e->x.overflow = true;
-        return;
+        return &scratch;
     }
     e->stub[e->nstubs++] = (struct stub){ .pend = e->pend, .kind = kind, .site = -1, .branch_end = branch_end,
                                           .resume = e->x.pos, .o = o, .ra = e->sra, .rb = e->srb, .addr = e->saddr,
                                           .dst = (int8_t)(e->fwd != X_NONE ? e->fwd
                                                           : o && o->d != IR_NOREG ? HV(o->d)
                                                                                   : X_NONE) };
+    return &e->stub[e->nstubs - 1];
 }
 
 /* Before the code of an op with a stub: where its stub finds a and b. */
@@ -186,15 +196,28 @@ int32_t be_slot_off(int s)
     return OFF(gpr) + 8 * s;
 }
 
+/* The displacement of p from rbx (the vCPU). */
+int32_t be_rbx_disp(const struct be *e, const void *p)
+{
+    return (int32_t)((intptr_t)p - (intptr_t)e->bt->cpu);
+}
+
+/* Is p within a 32-bit displacement of rbx, with room to spare for the
+ * offsets added to it (fields of an entry, a site's words)? */
+bool be_in_reach(const struct be *e, const void *p)
+{
+    int64_t d = (int64_t)((intptr_t)p - (intptr_t)e->bt->cpu);
+    return d > INT32_MIN / 2 && d < INT32_MAX / 2;
+}
+
 /* Where translated code finds a field of the vCPU's translator state (the
  * code cache is the vCPU's own, so its address is a constant here): rbx
  * plus a displacement when in reach (both structs are usually in the same
  * heap), else through rax. */
 struct x64_mem be_bt_field(struct be *e, const void *p)
 {
-    int64_t rel = (int64_t)((uintptr_t)p - (uintptr_t)e->bt->cpu);
-    if (rel > INT32_MIN && rel < INT32_MAX)
-        return xm(CPU, (int32_t)rel);
+    if (be_in_reach(e, p))
+        return xm(CPU, be_rbx_disp(e, p));
     x64_mov_ri(&e->x, X_RAX, (uint64_t)(uintptr_t)p);
     return xm(X_RAX, 0);
 }
@@ -208,7 +231,7 @@ void be_test_invalidated(struct be *e)
 /* intr_pending or stop_request is set (the 8-byte test): jump to `leave`
  * for a stop, or for an interrupt the guest accepts (IF = 1); an interrupt
  * pending while IF = 0 waits for the STI/IRET/POPF, which end their block,
- * so blocks go on running meanwhile.  Returns the two branches to patch. */
+ * so blocks go on running meanwhile.  Fills in the three branches to patch. */
 void be_event_slow_check(struct be *e, size_t branch[3])
 {
     struct x64 *x = &e->x;
@@ -277,15 +300,14 @@ bool be_tlb_in_reach(const struct be *e)
     const struct tlb *t = e->bt->cpu->env.tlb;
     if (!t)
         return true;    /* no inline lookups */
-    int64_t lo = (int64_t)((uintptr_t)&t->entry[0][0] - (uintptr_t)e->bt->cpu);
-    int64_t hi = (int64_t)((uintptr_t)&t->entry[1][TLB_SIZE] - (uintptr_t)e->bt->cpu);
-    return lo > INT32_MIN / 2 && hi < INT32_MAX / 2;
+    return be_in_reach(e, &t->entry[0][0]) && be_in_reach(e, &t->entry[1][TLB_SIZE]);
 }
 
 void be_plan_cache(struct be *e, const struct ir_block *ir)
 {
     int uses[16] = { 0 };
     uint32_t bad = 0, written = 0;
+    bool rdx_busy = false;
 
     for (int i = 0; i < NSLOTS; i++)
         e->host_of[i] = X_NONE;
@@ -309,16 +331,14 @@ void be_plan_cache(struct be *e, const struct ir_block *ir)
             if (o->imm == e->b->rip)
                 e->self_loop = true;
             break;
+        case IR_UDIV:
+            rdx_busy = true;    /* DIV writes rdx */
+            break;
         default:
             break;
         }
     }
-    int n = 0, ncache = NCACHE;
-    for (int i = 0; i < ir->n; i++)
-        if (ir->op[i].op == IR_UDIV)
-            ncache = NCACHE - 1;
-    if (!be_tlb_in_reach(e))
-        ncache = NCACHE - 1;
+    int n = 0, ncache = rdx_busy || !be_tlb_in_reach(e) ? NCACHE - 1 : NCACHE;
     while (n < ncache) {
         int best = -1;
         for (int r = 0; r < 16; r++)
@@ -351,13 +371,15 @@ void be_cache_reload(struct be *e)
 }
 
 
-/* fn(cpu): C that reads the CPU state (and clobbers the cache). */
-void be_call_synced(struct be *e, const void *fn)
+/* fn(cpu, arg): C that reads the CPU state (and clobbers the cache).  The
+ * arguments go into rdi and rsi after the flush: rsi caches a register. */
+void be_call_synced(struct be *e, const void *fn, uint64_t arg)
 {
     be_pend_flush(e);
     be_cache_flush(e);
     be_sync_icount(e);
     x64_mov_rr(&e->x, X_RDI, CPU);
+    x64_mov_ri(&e->x, X_RSI, arg);
     be_call_helper(e, fn);
     be_cache_reload(e);
 }

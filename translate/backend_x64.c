@@ -29,8 +29,8 @@ static void emit_goto(struct be *e, int cc, uint64_t target, const struct ir_op 
         return;
     }
     if (cc >= 0) {
-        be_add_stub(e, ST_GOTO, x64_jcc(x, cc, x64_here(x)), o);
-        e->stub[e->nstubs - 1].resume = (size_t)target; /* the stub's target RIP */
+        be_add_stub(e, ST_GOTO, x64_jcc(x, cc, x64_here(x)), o)->resume = (size_t)target;
+        /* (the stub's resume is its target RIP) */
         return;
     }
     be_set_rip(e, target);
@@ -229,14 +229,14 @@ static void emit_op_body(struct be *e, const struct ir_op *o)
 }
 
 /* The budget check of a block entry (prologue, back edge): returns the
- * branch taken when the budget is spent; then counts the block's
- * instructions (and, profiling, its entry). */
-static size_t count_block(struct be *e)
+ * branch taken when the budget is spent; then adds n to the instruction
+ * count (and, profiling, counts the entry). */
+static size_t count_block(struct be *e, int n)
 {
     struct x64 *x = &e->x;
     x64_alu_rm(x, XA_CMP, 8, ICOUNT, be_bt_field(e, &e->bt->hot->end_count));
     size_t spent = x64_jcc(x, CC_AE, x64_here(x));
-    x64_alu_ri(x, XA_ADD, 8, ICOUNT, e->b->n);
+    be_icount_add(e, n);
     if (profiling) {    /* b->execs++, for `info tbstats`' hottest blocks */
         x64_mov_ri(x, X_RCX, (uint64_t)(uintptr_t)&e->b->execs);
         x64_alu_mi(x, XA_ADD, 8, xm(X_RCX, 0), 1);
@@ -252,15 +252,15 @@ static void emit_stub(struct be *e, struct stub *s)
     uint32_t info = o ? o->seg | (uint32_t)o->size << 8 : 0;
 
     x64_patch(x, s->branch_end, x64_here(x));
+    if (s->site >= 0) {         /* a site's miss: the TLB may have it */
+        size_t slow = be_site_refill(e, s);
+        x64_patch(x, slow, x64_here(x));
+    }
     if (s->kind != ST_LOOP)
         be_pend_store(e, &s->pend);    /* C or the next block may read it */
     switch (s->kind) {
     case ST_LOAD:
     case ST_STORE:
-        if (s->site >= 0) {
-            size_t slow = be_site_refill(e, s);
-            x64_patch(x, slow, x64_here(x));
-        }
         sync_for_fault(e, o);       /* a fault, MMIO */
         /* a and b may be in cache registers: before rsi and rdi change */
         if (s->kind == ST_STORE)
@@ -325,25 +325,18 @@ static void emit_stub(struct be *e, struct stub *s)
         x64_jmp(x, x->run + s->resume);
         break;
     case ST_LOOP: {
-        /* The prologue's checks; leaving, the block's start is where the
+        /* The prologue's budget test, which also sees interrupts and stop
+         * requests: they zero end_count (x86_kick), and the dispatcher
+         * sorts out which it was.  No invalidation test: what can
+         * invalidate code in the loop is checked where it happens (after
+         * every store's slow path, after every interpreter handler) and
+         * leaves the block then.  Leaving, the block's start is where the
          * guest is.  insn_count still counts the instructions after the
          * branch (u of them): the budget test sees a count at most u too
          * high, which only leaves a little early; going on adds the block
          * less u, leaving takes u back. */
-        /* One test: an interrupt or stop request also zeroes end_count
-         * (x86_kick), so the budget test sees them; the dispatcher sorts
-         * out which it was.  No invalidation test: what can invalidate
-         * code in the loop is checked where it happens (after every
-         * store's slow path, after every interpreter handler) and leaves
-         * the block then. */
         int u = be_from_here(e, o) - 1;
-        x64_alu_rm(x, XA_CMP, 8, ICOUNT, be_bt_field(e, &e->bt->hot->end_count));
-        size_t leave = x64_jcc(x, CC_AE, x64_here(x));
-        be_icount_add(e, e->b->n - u);
-        if (profiling) {
-            x64_mov_ri(x, X_RCX, (uint64_t)(uintptr_t)&e->b->execs);
-            x64_alu_mi(x, XA_ADD, 8, xm(X_RCX, 0), 1);
-        }
+        size_t leave = count_block(e, e->b->n - u);
         if (e->has_head2 && be_pend_eq(&s->pend, &e->head2_pend)) {
             x64_jmp(x, x->run + e->head2);  /* the head that has it pending */
         } else {
@@ -371,7 +364,7 @@ static void emit_prologue(struct be *e)
     x64_alu_mi(x, XA_CMP, 8, xm(CPU, OFF(env.intr_pending)), 0);
     be_add_stub(e, ST_EVENT, x64_jcc(x, CC_NE, x64_here(x)), NULL);
     e->b->checked_off = x->pos;     /* the dispatcher enters here */
-    e->bounce_branch[e->nbounce++] = count_block(e);
+    e->bounce_branch[e->nbounce++] = count_block(e, e->b->n);
     if (e->sites)
         be_sites_check(e);
     be_cache_reload(e);
@@ -389,16 +382,7 @@ static int forward_target(const struct be *e, int i)
         n->a != o->d || n->gi != o->gi)
         return X_NONE;
     int h = be_cached_reg(e, n->imm);
-    if (h == X_NONE)
-        return X_NONE;
-    for (int j = i + 2; j < ir->n && ir->op[j].gi == o->gi; j++) {
-        const struct ir_op *p = &ir->op[j];
-        if (p->a == o->d || p->b == o->d || p->c == o->d)
-            return X_NONE;      /* read again later */
-        if (p->d == o->d)
-            break;
-    }
-    return h;
+    return h == X_NONE || be_read_after(e, i + 1, o->d) ? X_NONE : h;  /* read again later */
 }
 
 /* Translate op i (and what it does of the ops after it); returns the
@@ -501,12 +485,11 @@ int bt_backend(struct bt_vcpu *bt, struct bt_block *b, const struct ir_block *ir
 
     e.arm_at = e.planned_at = e.skip_sts = e.fold_op = -1;
     e.ir = ir;
-    e.sites = be_sites_in_reach(&e) && !getenv("GLASS_BT_NOSITES");
+    e.sites = be_sites_in_reach(&e) && !bt->no_sites;
     for (int i = 0, n = 0; i < ir->n; i++)
         e.site_of[i] = (int16_t)(ir->op[i].op == IR_LOAD || ir->op[i].op == IR_STORE ? n++ : -1);
     be_plan_cache(&e, ir);
     emit_prologue(&e);
-    e.ir = ir;
     for (int i = 0; i < ir->n && !e.x.overflow;) {
         if (i == 0 || ir->op[i].gi != ir->op[i - 1].gi) {
             e.gi_pos[ir->op[i].gi] = e.x.pos;

@@ -39,34 +39,29 @@ void bt_helper_fold_cf(struct x86_cpu *cpu)
         cpu->rflags = (cpu->rflags & ~(uint64_t)FL_CF) | x86_get_cf(cpu);
 }
 
-static unsigned nosite_slot(uint64_t rip)
+/* The nosite slot holding rip, or the empty one where it would go; -1
+ * when neither is found (the table is full). */
+static int nosite_find(const struct bt_vcpu *bt, uint64_t rip)
 {
-    return (unsigned)((rip * 0x9e3779b97f4a7c15ull) >> 54) & (BT_NOSITE_SIZE - 1);
+    uint64_t key = rip + 1;     /* 0 is an empty slot */
+    unsigned i = (unsigned)((rip * 0x9e3779b97f4a7c15ull) >> 54) & (BT_NOSITE_SIZE - 1);
+    for (unsigned n = 0; n < BT_NOSITE_SIZE; n++, i = (i + 1) % BT_NOSITE_SIZE)
+        if (bt->nosite[i] == key || !bt->nosite[i])
+            return (int)i;
+    return -1;
 }
 
 bool bt_nosite(const struct bt_vcpu *bt, uint64_t rip)
 {
-    uint64_t key = rip + 1;     /* 0 is an empty slot */
-    for (unsigned i = nosite_slot(rip), n = 0; n < BT_NOSITE_SIZE; i = (i + 1) % BT_NOSITE_SIZE, n++) {
-        if (bt->nosite[i] == key)
-            return true;
-        if (!bt->nosite[i])
-            return false;
-    }
-    return false;
+    int i = nosite_find(bt, rip);
+    return i >= 0 && bt->nosite[i] == rip + 1;
 }
 
 void bt_helper_site_thrash(struct bt_vcpu *bt, struct bt_block *b, uint64_t rip)
 {
-    uint64_t key = rip + 1;
-    for (unsigned i = nosite_slot(rip), n = 0; n < BT_NOSITE_SIZE - 1; i = (i + 1) % BT_NOSITE_SIZE, n++) {
-        if (bt->nosite[i] == key)
-            break;
-        if (!bt->nosite[i]) {
-            bt->nosite[i] = key;
-            break;
-        }
-    }
+    int i = nosite_find(bt, rip);
+    if (i >= 0)
+        bt->nosite[i] = rip + 1;
     /* This run of b goes on (its code stays until the cache is flushed);
      * the next entry translates it again. */
     bt_cache_invalidate(bt, b->gpa, b->bytes);

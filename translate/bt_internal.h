@@ -138,6 +138,7 @@ struct bt_vcpu {
     uint64_t jc_tlb_gen;
 
     struct interp_cache *icache; /* the interpreter, for what bt leaves to it */
+    bool no_sites;          /* GLASS_BT_NOSITES: memory accesses without sites */
     struct debug_ctl dbg;
     bool debugging;
     struct ir_block ir;     /* scratch for the frontend */

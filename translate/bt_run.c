@@ -60,6 +60,7 @@ struct bt_vcpu *bt_vcpu_create(struct x86_cpu *cpu)
     }
     bt_backend_stubs(bt);
     bt_jc_clear(bt);
+    bt->no_sites = getenv("GLASS_BT_NOSITES") != NULL;
     cpu->env.kick = &bt->hot->end_count;
     return bt;
 }

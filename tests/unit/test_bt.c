@@ -259,21 +259,28 @@ START_TEST(test_agree)
 }
 END_TEST
 
-START_TEST(test_page_fault)
+/* 32-bit paging on both: the first 2 MiB identity-mapped, the page
+ * directory at 0x20000, the page table at 0x21000; page `hole`, if not
+ * -1, not present. */
+static void paging_both(int hole)
 {
-    /* 32-bit paging: page 0x7000 not present; the store faults, no IDT:
-     * triple fault with CR2 = 0x7000 and RIP at the store. */
     uint32_t pd[1024] = { 0 }, pt[1024] = { 0 };
     pd[0] = 0x21000 | PTE_P | PTE_RW;
     for (int i = 0; i < 512; i++)
-        pt[i] = (uint32_t)(i << 12) | PTE_P | PTE_RW;
-    pt[7] = 0;
+        pt[i] = i == hole ? 0 : (uint32_t)(i << 12) | PTE_P | PTE_RW;
     load_both(0x20000, pd, sizeof(pd));
     load_both(0x21000, pt, sizeof(pt));
     for (int i = 0; i < 2; i++) {
         W[i].cpu->cr3 = 0x20000;
         W[i].cpu->cr0 |= CR0_PG;
     }
+}
+
+START_TEST(test_page_fault)
+{
+    /* 32-bit paging: page 0x7000 not present; the store faults, no IDT:
+     * triple fault with CR2 = 0x7000 and RIP at the store. */
+    paging_both(7);
     load_both(CODE, prog_edges, sizeof(prog_edges));
     run_compare(0, EXIT_TRIPLE_FAULT);
     ck_assert_uint_eq(W[1].cpu->cr2, 0x7000);
@@ -281,7 +288,7 @@ START_TEST(test_page_fault)
 }
 END_TEST
 
-/* Sites (translate/backend_x64.c): a memory instruction's own copy of a
+/* Sites (translate/backend_mem.c): a memory instruction's own copy of a
  * TLB entry.  remap: mov esi, 2 / L: mov ecx, 2 / M: mov eax, [0x7000] /
  * add ebx, eax / dec ecx / jnz M / mov dword [PTE of 0x7000], 0x8000 | P |
  * RW / invlpg [0x7000] / dec esi / jnz L / hlt: the loads after the INVLPG
@@ -294,18 +301,10 @@ static const uint8_t prog_thrash[] = { 0xb9, 0x2c, 0x01, 0x00, 0x00, 0x89, 0xc8,
 
 START_TEST(test_site_remap)
 {
-    uint32_t pd[1024] = { 0 }, pt[1024] = { 0 }, v1 = 5, v2 = 100;
-    pd[0] = 0x21000 | PTE_P | PTE_RW;
-    for (int i = 0; i < 512; i++)
-        pt[i] = (uint32_t)(i << 12) | PTE_P | PTE_RW;
-    load_both(0x20000, pd, sizeof(pd));
-    load_both(0x21000, pt, sizeof(pt));
+    uint32_t v1 = 5, v2 = 100;
+    paging_both(-1);
     load_both(0x7000, &v1, 4);
     load_both(0x8000, &v2, 4);
-    for (int i = 0; i < 2; i++) {
-        W[i].cpu->cr3 = 0x20000;
-        W[i].cpu->cr0 |= CR0_PG;
-    }
     load_both(CODE, prog_remap, sizeof(prog_remap));
     run_compare(0, EXIT_HLT);
     ck_assert_uint_eq(W[1].cpu->gpr[R_RBX], 210);
@@ -343,17 +342,27 @@ END_TEST
 /* An interrupt pending while IF = 0 must not send every block back to the
  * dispatcher: blocks go on until the guest accepts it.  (No intr_ack: the
  * interrupt is never taken; the sum loop runs to its HLT.) */
-START_TEST(test_masked_interrupt)
+/* The sum loop run with IF = 0 and an event pending that it cannot take
+ * (an interrupt; with nmi, a blocked NMI): both engines run it to its HLT,
+ * bt with few trips to the dispatcher (1000 iterations). */
+static void sum_loop_event_waits(bool nmi)
 {
     load_both(CODE, prog_p32, sizeof(prog_p32));
     for (int i = 0; i < 2; i++) {
         W[i].cpu->rflags &= ~(uint64_t)FL_IF;
         W[i].cpu->env.intr_pending = 1;
+        W[i].cpu->nmi_pending = nmi;
+        W[i].cpu->nmi_blocked = nmi;
     }
     run_compare(0, EXIT_HLT);
     struct bt_info info;
     bt_get_info(W[1].bt, &info);
-    ck_assert_uint_le(info.dispatches, 10);     /* 1000 iterations */
+    ck_assert_uint_le(info.dispatches, 10);
+}
+
+START_TEST(test_masked_interrupt)
+{
+    sum_loop_event_waits(false);
     /* A stop request still stops it. */
     W[1].cpu->halted = 0;
     W[1].cpu->rip = CODE;
@@ -370,17 +379,7 @@ END_TEST
  * delivery ends in a triple fault, on both engines alike). */
 START_TEST(test_nmi)
 {
-    load_both(CODE, prog_p32, sizeof(prog_p32));
-    for (int i = 0; i < 2; i++) {
-        W[i].cpu->rflags &= ~(uint64_t)FL_IF;
-        W[i].cpu->nmi_pending = 1;
-        W[i].cpu->nmi_blocked = 1;
-        W[i].cpu->env.intr_pending = 1;
-    }
-    run_compare(0, EXIT_HLT);
-    struct bt_info info;
-    bt_get_info(W[1].bt, &info);
-    ck_assert_uint_le(info.dispatches, 10);
+    sum_loop_event_waits(true);
     for (int i = 0; i < 2; i++) {
         W[i].cpu->halted = 0;
         W[i].cpu->rip = CODE;
@@ -393,15 +392,15 @@ START_TEST(test_nmi)
 END_TEST
 
 /* Another thread asks a translated endless loop to stop, as the debugger's
- * Ctrl-C and the board do: stop_request, then x86_kick, which zeroes the
- * budget the loop's back edge tests.  No budget of its own (max 0). */
+ * Ctrl-C and the board do: x86_request_stop (stop_request, then x86_kick,
+ * which zeroes the budget the loop's back edge tests).  No budget of its
+ * own (max 0). */
 static void *stop_later(void *arg)
 {
     struct x86_cpu *cpu = arg;
     struct timespec ts = { 0, 50 * 1000000L };
     nanosleep(&ts, NULL);
-    cpu->env.stop_request = 1;
-    x86_kick(cpu);
+    x86_request_stop(cpu);
     return NULL;
 }
 

@@ -29,6 +29,8 @@ void bt_cache_flush(struct bt_vcpu *bt)
         b = next;
     }
     bt->all = NULL;
+    bt->ncut = bt->nbreak;      /* no block is left that runs into one */
+    memcpy(bt->cut, bt->breaks, sizeof(bt->cut));
     block_index_clear(&bt->index);
     bt->code.used = bt->code.stubs_end;
     bt->gen++;
@@ -71,11 +73,20 @@ static bool ends_block(int op)
     }
 }
 
+bool bt_addr_in(const uint64_t *set, int n, uint64_t lin)
+{
+    for (int i = 0; i < n; i++)
+        if (set[i] == lin)
+            return true;
+    return false;
+}
+
 /* Decode the block at host (CS:RIP, linear lin) into the scratch arrays;
  * returns the number of instructions and the bytes they cover. */
-static int decode_block(struct x86_cpu *cpu, const uint8_t *host, uint64_t lin, unsigned mode,
-                        struct x86_insn *insn, uint64_t *rips, size_t *bytes)
+static int decode_block(const struct bt_vcpu *bt, const uint8_t *host, uint64_t lin,
+                        unsigned mode, struct x86_insn *insn, uint64_t *rips, size_t *bytes)
 {
+    struct x86_cpu *cpu = bt->cpu;
     int bits = (int)(mode & BT_MODE_BITS);
     size_t avail = BT_PAGE - (lin & (BT_PAGE - 1)), off = 0;
     uint64_t rip = cpu->rip, mask = bits == 64 ? ~0ull : 0xffffffffull;
@@ -87,6 +98,9 @@ static int decode_block(struct x86_cpu *cpu, const uint8_t *host, uint64_t lin, 
             avail = (size_t)room;
     }
     while (n < BT_MAX_INSNS) {
+        /* A breakpoint ends the block before it (bt_set_debug). */
+        if (n > 0 && bt->ncut && bt_addr_in(bt->cut, bt->ncut, (rip + off) & mask))
+            break;
         int len = x86_decode(&insn[n], host + off, avail - off, bits);
         if (len == X86_DECODE_TOO_LONG && n == 0)
             x86_raise(cpu, X86_GP, 0);
@@ -116,7 +130,7 @@ static struct bt_block *build(struct bt_vcpu *bt, const uint8_t *host, uint64_t 
     uint32_t pfec;
     size_t bytes;
 
-    int n = decode_block(cpu, host, lin, mode, insn, rips, &bytes);
+    int n = decode_block(bt, host, lin, mode, insn, rips, &bytes);
     if (n == 0)
         return NULL;
     if (x86_translate(cpu, lin, ACC_EXEC, &gpa, &pfec) < 0)

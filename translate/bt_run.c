@@ -8,8 +8,8 @@
  *
  * What the translator does not run natively runs on the interpreter with
  * this vCPU's own interpreter cache: modes other than 32-bit flat and
- * 64-bit, single steps, breakpoints, TF, the instruction after STI / MOV SS,
- * code in MMIO or crossing a page.
+ * 64-bit, single steps, the instruction at a breakpoint, TF, the
+ * instruction after STI / MOV SS, code in MMIO or crossing a page.
  *
  * Faults longjmp back to bt_run (x86_raise), which delivers them
  * (x86_deliver_pending) and re-enters the loop, as interp_run_cache does. */
@@ -92,10 +92,27 @@ void bt_invalidate_phys(struct bt_vcpu *bt, uint64_t gpa, uint64_t len)
     interp_invalidate_phys(bt->icache, gpa, len);
 }
 
+/* Single steps run on the interpreter.  Breakpoints stay on translated
+ * code: no block starts at one (the dispatcher hands that instruction to
+ * the interpreter, which stops there, or runs it when resuming from it)
+ * and no block runs into one (decode_block ends blocks before every
+ * address in bt->cut), so chained jumps and the jump cache never pass one.
+ * Blocks built before an address joined the cut may contain it: a new
+ * address flushes the cache and the cut becomes the breakpoints armed now.
+ * Addresses stay in the cut after their breakpoint is gone (blocks ended
+ * before them stay correct), so the debugger dropping and re-arming its
+ * breakpoints around every step (as `continue` does) costs nothing. */
 void bt_set_debug(struct bt_vcpu *bt, const struct debug_ctl *d)
 {
-    bt->dbg = *d;
-    bt->debugging = d->single_step || d->nbreak > 0;
+    int n = d->nbreak < 0 ? 0 : d->nbreak > 16 ? 16 : d->nbreak;
+    bool fresh = false;
+    for (int i = 0; i < n && !fresh; i++)
+        fresh = !bt_addr_in(bt->cut, bt->ncut, d->breaks[i]);
+    bt->stepping = d->single_step != 0;
+    bt->nbreak = n;
+    memcpy(bt->breaks, d->breaks, (size_t)n * sizeof(d->breaks[0]));
+    if (fresh)
+        bt_cache_flush(bt);     /* the cut becomes bt->breaks */
     interp_set_debug(bt->icache, d);
 }
 
@@ -199,7 +216,7 @@ static int run_loop(struct bt_vcpu *bt, struct vm_exit *exit, uint64_t end_count
             return 0;
 
         uint64_t left = end_count - cpu->insn_count;
-        if (bt->debugging) {    /* the interpreter does breakpoints and steps */
+        if (bt->stepping) {     /* the interpreter does single steps */
             struct vm_exit e;
             memset(&e, 0, sizeof(e));
             interp_run_cache(cpu, bt->icache, &e, left);
@@ -217,6 +234,13 @@ static int run_loop(struct bt_vcpu *bt, struct vm_exit *exit, uint64_t end_count
         uint64_t lin = 0;
         const uint8_t *host = code_host(cpu, mode, &lin);
         if (!host) {
+            if (run_interp(bt, exit, 1))
+                return 0;
+            link = NULL;
+            continue;
+        }
+        if (bt->nbreak && bt_addr_in(bt->breaks, bt->nbreak, lin)) {
+            /* The interpreter stops here, or runs it when resuming. */
             if (run_interp(bt, exit, 1))
                 return 0;
             link = NULL;

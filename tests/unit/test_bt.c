@@ -462,6 +462,41 @@ START_TEST(test_single_step)
 }
 END_TEST
 
+/* Breakpoints stay on translated code (translate/bt_run.c): a block ends
+ * before one, the instruction at it runs on the interpreter.  prog_p32's
+ * loop (add / dec / jnz at CODE+7) is translated first without
+ * breakpoints, so the one armed on its DEC (mid-block) must drop that
+ * block; each stop is compared with the interpreter's, and the loop keeps
+ * running translated between the stops. */
+START_TEST(test_breakpoint)
+{
+    load_both(CODE, prog_p32, sizeof(prog_p32));
+    run_compare(20, EXIT_GLASS_STOP);
+    struct debug_ctl d = { .nbreak = 1, .breaks = { CODE + 9 } };
+    bt_set_debug(W[1].bt, &d);
+    interp_set_debug(W[0].ic, &d);
+    for (int i = 0; i < 5; i++) {
+        run_compare(0, EXIT_GLASS_DEBUG);
+        ck_assert_uint_eq(W[1].cpu->rip, CODE + 9);
+    }
+    struct bt_info info;
+    bt_get_info(W[1].bt, &info);
+    ck_assert_uint_gt(info.blocks, 0);
+    ck_assert_uint_le(info.interp_insns, 5);    /* only the DECs resumed from */
+    /* A second breakpoint, then none: the rest runs to the HLT. */
+    d.breaks[d.nbreak++] = CODE + 7;
+    bt_set_debug(W[1].bt, &d);
+    interp_set_debug(W[0].ic, &d);
+    run_compare(0, EXIT_GLASS_DEBUG);
+    ck_assert_uint_eq(W[1].cpu->rip, CODE + 7);
+    d.nbreak = 0;
+    bt_set_debug(W[1].bt, &d);
+    interp_set_debug(W[0].ic, &d);
+    run_compare(0, EXIT_HLT);
+    ck_assert_uint_eq(W[1].cpu->gpr[R_RAX], 500500);
+}
+END_TEST
+
 /* Guest MIPS of the interpreter's benchmark loop on both (printed). */
 START_TEST(test_speed)
 {
@@ -503,6 +538,7 @@ static Suite *bt_suite(void)
     tcase_add_test(tc, test_real_mode);
     tcase_add_test(tc, test_sti_shadow);
     tcase_add_test(tc, test_single_step);
+    tcase_add_test(tc, test_breakpoint);
     tcase_add_test(tc, test_speed);
     suite_add_tcase(s, tc);
     return s;

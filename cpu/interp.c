@@ -250,7 +250,7 @@ static int run_loop(struct x86_cpu *cpu, struct interp_cache *c, struct vm_exit 
 
         bool tf = (cpu->rflags & FL_TF) != 0;
         bool stepping = d && d->single_step;
-        if (tf || stepping || cpu->interrupt_shadow || (d && d->nbreak)) {
+        if (tf || stepping || cpu->interrupt_shadow) {
             /* One instruction at a time. */
             run_blocks(cpu, c, true, end_count);
             if (c)

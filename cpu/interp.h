@@ -21,6 +21,7 @@
 #include <stdint.h>
 
 #include "cpu/block_index.h"
+#include "cpu/break_cut.h"
 #include "cpu/decode.h"
 #include "cpu/exec.h"
 #include "cpu/x86_cpu.h"
@@ -94,6 +95,7 @@ struct interp_cache {
     uint64_t end_count;        /* the run's budget: chain no block past it */
     uintptr_t stack_limit;     /* the chain's stack guard (interp_block.h) */
     struct debug_ctl dbg;
+    struct break_cut cut;      /* breakpoints blocks avoid (cpu/break_cut.h) */
     uint64_t resume_lin;       /* breakpoint to step over once on resume */
     int resume_valid;
     struct interp_stats stats;
@@ -108,8 +110,9 @@ void interp_invalidate_phys(struct interp_cache *c, uint64_t gpa, uint64_t len);
 
 /* The block for the code at host pointer `host` (CS:RIP, linear address
  * `lin`) in `mode` (IC_MODE_*): from the cache, or decoded now.  NULL when
- * the first instruction crosses the end of the page or the CS limit (the
- * caller then decodes it alone).  May raise #GP (instruction too long). */
+ * the first instruction crosses the end of the page or the CS limit, or
+ * is at an address of the breakpoint cut (the caller then decodes it
+ * alone).  May raise #GP (instruction too long). */
 struct ic_block *interp_cache_get(struct interp_cache *c, struct x86_cpu *cpu,
                                   const uint8_t *host, uint64_t lin, int mode);
 

@@ -164,6 +164,9 @@ static struct ic_block *build(struct interp_cache *c, struct x86_cpu *cpu,
     b->insn = &c->insns[c->ninsns];
     b->n = 0;
     while (b->n < IC_MAX_BLOCK_INSNS) {
+        /* A breakpoint ends the block before it (cpu/break_cut.h). */
+        if (b->n > 0 && c->cut.n && break_cut_has(&c->cut, lin + off))
+            break;
         struct ic_insn *e = &b->insn[b->n];
         int len = x86_decode(&e->in, host + off, avail - off, bits);
         if (len == X86_DECODE_TOO_LONG && b->n == 0)
@@ -218,6 +221,8 @@ static struct ic_block *build(struct interp_cache *c, struct x86_cpu *cpu,
 struct ic_block *interp_cache_get(struct interp_cache *c, struct x86_cpu *cpu,
                                   const uint8_t *host, uint64_t lin, int mode)
 {
+    if (c->cut.n && break_cut_has(&c->cut, lin))
+        return NULL;
     struct block_key *k = block_index_find(&c->index, host, cpu->rip, (unsigned)mode);
     if (k)
         return block_of(k, struct ic_block);
@@ -232,10 +237,9 @@ void interp_cache_stats(const struct interp_cache *c, struct interp_stats *s)
 void interp_set_debug(struct interp_cache *c, const struct debug_ctl *d)
 {
     c->dbg = *d;
-    if (c->dbg.nbreak > 16)
-        c->dbg.nbreak = 16;
-    if (c->dbg.nbreak < 0)
-        c->dbg.nbreak = 0;
+    c->dbg.nbreak = break_cut_count(d);
+    if (break_cut_update(&c->cut, d))
+        interp_cache_flush(c);
 }
 
 const struct debug_ctl *interp_cache_debug(const struct interp_cache *c)

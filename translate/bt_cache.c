@@ -29,8 +29,6 @@ void bt_cache_flush(struct bt_vcpu *bt)
         b = next;
     }
     bt->all = NULL;
-    bt->ncut = bt->nbreak;      /* no block is left that runs into one */
-    memcpy(bt->cut, bt->breaks, sizeof(bt->cut));
     block_index_clear(&bt->index);
     bt->code.used = bt->code.stubs_end;
     bt->gen++;
@@ -73,14 +71,6 @@ static bool ends_block(int op)
     }
 }
 
-bool bt_addr_in(const uint64_t *set, int n, uint64_t lin)
-{
-    for (int i = 0; i < n; i++)
-        if (set[i] == lin)
-            return true;
-    return false;
-}
-
 /* Decode the block at host (CS:RIP, linear lin) into the scratch arrays;
  * returns the number of instructions and the bytes they cover. */
 static int decode_block(const struct bt_vcpu *bt, const uint8_t *host, uint64_t lin,
@@ -98,8 +88,8 @@ static int decode_block(const struct bt_vcpu *bt, const uint8_t *host, uint64_t 
             avail = (size_t)room;
     }
     while (n < BT_MAX_INSNS) {
-        /* A breakpoint ends the block before it (bt_set_debug). */
-        if (n > 0 && bt->ncut && bt_addr_in(bt->cut, bt->ncut, (rip + off) & mask))
+        /* A breakpoint ends the block before it (cpu/break_cut.h). */
+        if (n > 0 && bt->cut.n && break_cut_has(&bt->cut, (rip + off) & mask))
             break;
         int len = x86_decode(&insn[n], host + off, avail - off, bits);
         if (len == X86_DECODE_TOO_LONG && n == 0)

@@ -20,6 +20,7 @@
 #include <stdint.h>
 
 #include "cpu/block_index.h"
+#include "cpu/break_cut.h"
 #include "cpu/decode.h"
 #include "cpu/interp.h"
 #include "cpu/x86_cpu.h"
@@ -139,14 +140,8 @@ struct bt_vcpu {
 
     struct interp_cache *icache; /* the interpreter, for what bt leaves to it */
     bool no_sites;          /* GLASS_BT_NOSITES: memory accesses without sites */
-    /* Debugging (bt_set_debug): single steps go to the interpreter; the
-     * linear breakpoints armed now; and the cut, the ones blocks are built
-     * to end before (those armed at the last flush). */
-    bool stepping;
-    int nbreak;
-    uint64_t breaks[16];
-    int ncut;
-    uint64_t cut[16];
+    bool stepping;          /* single steps go to the interpreter */
+    struct break_cut cut;   /* breakpoints blocks avoid (cpu/break_cut.h) */
     struct ir_block ir;     /* scratch for the frontend */
     struct bt_stats stats;
 };
@@ -180,7 +175,6 @@ void bt_backend_unlink_entry(struct bt_vcpu *bt, struct bt_block *b);
 void bt_backend_patch(struct bt_vcpu *bt, const struct bt_link *l, uintptr_t target);
 
 /* bt_cache.c */
-bool bt_addr_in(const uint64_t *set, int n, uint64_t lin);
 struct bt_block *bt_block_get(struct bt_vcpu *bt, const uint8_t *host, uint64_t lin,
                               unsigned mode);
 void bt_cache_flush(struct bt_vcpu *bt);

@@ -93,26 +93,15 @@ void bt_invalidate_phys(struct bt_vcpu *bt, uint64_t gpa, uint64_t len)
 }
 
 /* Single steps run on the interpreter.  Breakpoints stay on translated
- * code: no block starts at one (the dispatcher hands that instruction to
- * the interpreter, which stops there, or runs it when resuming from it)
- * and no block runs into one (decode_block ends blocks before every
- * address in bt->cut), so chained jumps and the jump cache never pass one.
- * Blocks built before an address joined the cut may contain it: a new
- * address flushes the cache and the cut becomes the breakpoints armed now.
- * Addresses stay in the cut after their breakpoint is gone (blocks ended
- * before them stay correct), so the debugger dropping and re-arming its
- * breakpoints around every step (as `continue` does) costs nothing. */
+ * code: blocks avoid the breakpoint cut (cpu/break_cut.h) - they end
+ * before its addresses and the dispatcher hands the instruction at one to
+ * the interpreter, which stops there when it is armed (or runs it, when
+ * resuming from it or when it is no longer armed). */
 void bt_set_debug(struct bt_vcpu *bt, const struct debug_ctl *d)
 {
-    int n = d->nbreak < 0 ? 0 : d->nbreak > 16 ? 16 : d->nbreak;
-    bool fresh = false;
-    for (int i = 0; i < n && !fresh; i++)
-        fresh = !bt_addr_in(bt->cut, bt->ncut, d->breaks[i]);
     bt->stepping = d->single_step != 0;
-    bt->nbreak = n;
-    memcpy(bt->breaks, d->breaks, (size_t)n * sizeof(d->breaks[0]));
-    if (fresh)
-        bt_cache_flush(bt);     /* the cut becomes bt->breaks */
+    if (break_cut_update(&bt->cut, d))
+        bt_cache_flush(bt);
     interp_set_debug(bt->icache, d);
 }
 
@@ -239,8 +228,8 @@ static int run_loop(struct bt_vcpu *bt, struct vm_exit *exit, uint64_t end_count
             link = NULL;
             continue;
         }
-        if (bt->nbreak && bt_addr_in(bt->breaks, bt->nbreak, lin)) {
-            /* The interpreter stops here, or runs it when resuming. */
+        if (bt->cut.n && break_cut_has(&bt->cut, lin)) {
+            /* The interpreter stops here, or runs it (cpu/break_cut.h). */
             if (run_interp(bt, exit, 1))
                 return 0;
             link = NULL;

@@ -462,36 +462,43 @@ START_TEST(test_single_step)
 }
 END_TEST
 
-/* Breakpoints stay on translated code (translate/bt_run.c): a block ends
- * before one, the instruction at it runs on the interpreter.  prog_p32's
- * loop (add / dec / jnz at CODE+7) is translated first without
- * breakpoints, so the one armed on its DEC (mid-block) must drop that
- * block; each stop is compared with the interpreter's, and the loop keeps
- * running translated between the stops. */
+/* Breakpoints stay on translated code (cpu/break_cut.h): a block ends
+ * before one, the instruction at it runs alone.  prog_p32's loop is add /
+ * dec / jnz at CODE+7, +9, +10.  Stopping at the JNZ first builds a block
+ * holding the DEC, so arming the DEC (mid-block) must drop it; each stop is
+ * compared with the interpreter's (which runs blocks between stops too),
+ * and the loop runs translated between the stops.  Then back to the JNZ
+ * for a while and to the DEC once more. */
+static void stop_at(uint64_t rip0, uint64_t rip1, int nstops)
+{
+    struct debug_ctl d = { .nbreak = 1, .breaks = { rip0, rip1 } };
+    d.nbreak = rip1 ? 2 : 1;
+    bt_set_debug(W[1].bt, &d);
+    interp_set_debug(W[0].ic, &d);
+    for (int i = 0; i < nstops; i++) {
+        run_compare(0, EXIT_GLASS_DEBUG);
+        ck_assert_uint_eq(W[1].cpu->rip, rip0);
+    }
+}
+
 START_TEST(test_breakpoint)
 {
     load_both(CODE, prog_p32, sizeof(prog_p32));
-    run_compare(20, EXIT_GLASS_STOP);
-    struct debug_ctl d = { .nbreak = 1, .breaks = { CODE + 9 } };
-    bt_set_debug(W[1].bt, &d);
-    interp_set_debug(W[0].ic, &d);
-    for (int i = 0; i < 5; i++) {
-        run_compare(0, EXIT_GLASS_DEBUG);
-        ck_assert_uint_eq(W[1].cpu->rip, CODE + 9);
-    }
+    stop_at(CODE + 10, 0, 3);
+    stop_at(CODE + 9, 0, 5);
     struct bt_info info;
     bt_get_info(W[1].bt, &info);
     ck_assert_uint_gt(info.blocks, 0);
-    ck_assert_uint_le(info.interp_insns, 5);    /* only the DECs resumed from */
-    /* A second breakpoint, then none: the rest runs to the HLT. */
-    d.breaks[d.nbreak++] = CODE + 7;
-    bt_set_debug(W[1].bt, &d);
-    interp_set_debug(W[0].ic, &d);
-    run_compare(0, EXIT_GLASS_DEBUG);
-    ck_assert_uint_eq(W[1].cpu->rip, CODE + 7);
-    d.nbreak = 0;
-    bt_set_debug(W[1].bt, &d);
-    interp_set_debug(W[0].ic, &d);
+    ck_assert_uint_le(info.interp_insns, 8);    /* only the resumes */
+    struct interp_stats is;
+    interp_cache_stats(W[0].ic, &is);
+    ck_assert_uint_le(is.uncached_insns, 8);    /* the interpreter ran blocks too */
+    stop_at(CODE + 10, 0, 2);
+    stop_at(CODE + 9, 0, 1);
+    stop_at(CODE + 7, CODE + 9, 1);
+    struct debug_ctl none = { .nbreak = 0 };
+    bt_set_debug(W[1].bt, &none);
+    interp_set_debug(W[0].ic, &none);
     run_compare(0, EXIT_HLT);
     ck_assert_uint_eq(W[1].cpu->gpr[R_RAX], 500500);
 }

@@ -251,7 +251,7 @@ static void emit_stub(struct be *e, struct stub *s)
     const struct ir_op *o = s->o;       /* NULL for ST_EVENT */
     uint32_t info = o ? o->seg | (uint32_t)o->size << 8 : 0;
 
-    x64_patch(x, s->branch_end, x64_here(x));
+    x64_patch(x, s->branch_end, s == e->head2_stub ? x->run + e->head2_check : x64_here(x));
     if (s->site >= 0) {         /* a site's miss: the TLB may have it */
         size_t slow = be_site_refill(e, s);
         x64_patch(x, slow, x64_here(x));
@@ -336,8 +336,10 @@ static void emit_stub(struct be *e, struct stub *s)
          * high, which only leaves a little early; going on adds the block
          * less u, leaving takes u back. */
         int u = be_from_here(e, o) - 1;
-        size_t leave = count_block(e, e->b->n - u);
-        if (e->has_head2 && be_pend_eq(&s->pend, &e->head2_pend)) {
+        size_t leave = s == e->head2_stub ? e->head2_leave : count_block(e, e->b->n - u);
+        if (s == e->head2_stub) {
+            /* the fast way is before the copy (emit_loop_head2) */
+        } else if (e->has_head2 && be_pend_eq(&s->pend, &e->head2_pend)) {
             x64_jmp(x, x->run + e->head2);  /* the head that has it pending */
         } else {
             be_pend_store(e, &s->pend);
@@ -440,6 +442,9 @@ static void emit_loop_head2(struct be *e)
         return;
     size_t pos = e->x.pos;
     int nstubs = e->nstubs, nlinks = e->nlinks;
+    /* That back edge's budget test (its ST_LOOP stub) goes first and falls
+     * into the copy: one taken branch a lap, the back edge itself. */
+    size_t leave = count_block(e, e->b->n - (be_from_here(e, loop->o) - 1));
     e->head2_pend = loop->pend;
     /* The state the loop head is translated in (as after the prologue),
      * with the record pending. */
@@ -449,13 +454,16 @@ static void emit_loop_head2(struct be *e)
     e->arm_at = e->planned_at = e->skip_sts = e->fold_op = -1;
     e->fwd = X_NONE;
     e->skip_next = false;
-    e->head2 = pos;
+    e->head2 = e->x.pos;
     for (int i = 0; i < ir->n && !e->x.overflow;) {
         int gi = ir->op[i].gi;
         if (i == 0 || gi != ir->op[i - 1].gi) {
             if (gi > 0 && e->arm_at < 0 && e->skip_sts < 0 && be_pend_eq(&e->pend, &e->gi_pend[gi])) {
                 x64_jmp(&e->x, e->x.run + e->gi_pos[gi]);
                 e->has_head2 = true;
+                e->head2_stub = loop;
+                e->head2_check = pos;
+                e->head2_leave = leave;
                 return;
             }
             if (gi >= PEEL_MAX || gi + 1 >= e->b->n)

@@ -180,6 +180,11 @@ struct be {
     struct pend gi_pend[BT_MAX_INSNS]; /* ... and the record pending there */
     bool has_head2;         /* emit_loop_head2 made a copy of the loop head */
     size_t head2;
+    /* The back edge whose budget test sits just before the copy and falls
+     * into it: its branch goes to head2_check, the test's way out (a jae
+     * to patch) is head2_leave. */
+    const struct stub *head2_stub;
+    size_t head2_check, head2_leave;
     struct pend head2_pend; /* ... for back edges with this record pending */
     bool sites;             /* the block's sites and the TLB in rbx's reach */
     int16_t site_of[IR_MAX_OPS]; /* a LOAD / STORE op's site */

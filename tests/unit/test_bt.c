@@ -339,6 +339,37 @@ START_TEST(test_budget)
 }
 END_TEST
 
+/* The budget running out at a loop's back edge, with the DEC's flags
+ * pending (the copy of the loop head keeps them; the budget test sits
+ * before it, backend_x64.c): the block leaves at the loop's start with
+ * the record stored, so ZF, SF, PF and AF are those of ECX's DEC.  Then
+ * on to the HLT. */
+START_TEST(test_loop_budget)
+{
+    load_both(CODE, prog_p32, sizeof(prog_p32));
+    struct x86_cpu *c = W[1].cpu;
+    int stops = 0;
+    for (;;) {
+        struct vm_exit e = run_one(&W[1], 997);
+        if (e.reason == EXIT_HLT)
+            break;
+        ck_assert_uint_eq(e.reason, EXIT_GLASS_STOP);
+        if (c->rip != CODE + 7)
+            continue;   /* left before the loop or at a block's start */
+        stops++;
+        uint64_t fl = x86_get_rflags(c);
+        uint32_t ecx = (uint32_t)c->gpr[R_RCX];
+        ck_assert_uint_eq(!!(fl & FL_ZF), ecx == 0);
+        ck_assert_uint_eq(!!(fl & FL_SF), ecx >> 31);
+        ck_assert_uint_eq(!!(fl & FL_PF), !(__builtin_popcount(ecx & 0xff) & 1));
+        ck_assert_uint_eq(!!(fl & FL_AF), (ecx & 0xf) == 0xf);
+    }
+    ck_assert_int_gt(stops, 0);
+    run_one(&W[0], 0);
+    run_compare(0, EXIT_HLT);
+}
+END_TEST
+
 /* An interrupt pending while IF = 0 must not send every block back to the
  * dispatcher: blocks go on until the guest accepts it.  (No intr_ack: the
  * interrupt is never taken; the sum loop runs to its HLT.) */
@@ -537,6 +568,7 @@ static Suite *bt_suite(void)
     tcase_add_loop_test(tc, test_agree, 0, (int)(sizeof(agree_cases) / sizeof(agree_cases[0])));
     tcase_add_test(tc, test_page_fault);
     tcase_add_test(tc, test_budget);
+    tcase_add_test(tc, test_loop_budget);
     tcase_add_test(tc, test_masked_interrupt);
     tcase_add_test(tc, test_nmi);
     tcase_add_test(tc, test_kick_loop);

@@ -244,6 +244,15 @@ static size_t count_block(struct be *e, int n)
     return spent;
 }
 
+/* A back edge to the copy (the one the copy of the loop head is for, or
+ * the copy's own; emit_loop_head2): its branch goes to the budget test
+ * before the copy. */
+static bool laps_to_head2(const struct be *e, const struct stub *s)
+{
+    const struct stub *h = e->head2_stub;
+    return h && s->kind == ST_LOOP && s->o->gi == h->o->gi && be_pend_eq(&s->pend, &h->pend);
+}
+
 /* The out-of-line code of one stub. */
 static void emit_stub(struct be *e, struct stub *s)
 {
@@ -251,7 +260,7 @@ static void emit_stub(struct be *e, struct stub *s)
     const struct ir_op *o = s->o;       /* NULL for ST_EVENT */
     uint32_t info = o ? o->seg | (uint32_t)o->size << 8 : 0;
 
-    x64_patch(x, s->branch_end, s == e->head2_stub ? x->run + e->head2_check : x64_here(x));
+    x64_patch(x, s->branch_end, laps_to_head2(e, s) ? x->run + e->head2_check : x64_here(x));
     if (s->site >= 0) {         /* a site's miss: the TLB may have it */
         size_t slow = be_site_refill(e, s);
         x64_patch(x, slow, x64_here(x));
@@ -336,6 +345,8 @@ static void emit_stub(struct be *e, struct stub *s)
          * high, which only leaves a little early; going on adds the block
          * less u, leaving takes u back. */
         int u = be_from_here(e, o) - 1;
+        if (laps_to_head2(e, s) && s != e->head2_stub)
+            break;      /* the copy's own back edge: all done before the copy */
         size_t leave = s == e->head2_stub ? e->head2_leave : count_block(e, e->b->n - u);
         if (s == e->head2_stub) {
             /* the fast way is before the copy (emit_loop_head2) */
@@ -424,12 +435,17 @@ static int emit_step(struct be *e, int i)
 
 /* A loop's back edge with a pending lazy record would have to store it
  * on every iteration, since the loop head expects the record stored (as
- * it is on entry from outside).  Instead the first instructions of the
- * block are translated a second time, starting with that record pending,
- * up to where it is gone (replaced, or dropped unread): from there the
- * two translations are the same, and the copy jumps into the first.  At
- * most PEEL_MAX instructions; if the record lives longer, no copy. */
+ * it is on entry from outside).  Instead the block is translated a second
+ * time, starting with that record pending.  A loop of up to COPY_MAX
+ * instructions is copied whole, through its back edge, which goes to the
+ * copy's start again: a lap runs in the copy with one taken branch, the
+ * back edge itself.  Past the back edge (a side exit) the copy goes on
+ * until the two translations are the same and then jumps into the first.
+ * A longer loop gets a copy of its first instructions only, up to where
+ * the record is gone (replaced, or dropped unread), at most PEEL_MAX of
+ * them; if it lives longer, no copy. */
 #define PEEL_MAX 8
+#define COPY_MAX 32
 
 static void emit_loop_head2(struct be *e)
 {
@@ -455,23 +471,34 @@ static void emit_loop_head2(struct be *e)
     e->fwd = X_NONE;
     e->skip_next = false;
     e->head2 = e->x.pos;
-    for (int i = 0; i < ir->n && !e->x.overflow;) {
+    int back = loop->o->gi;
+    bool whole = back < COPY_MAX, joined = false;
+    int i = 0;
+    while (i < ir->n && !e->x.overflow) {
         int gi = ir->op[i].gi;
         if (i == 0 || gi != ir->op[i - 1].gi) {
-            if (gi > 0 && e->arm_at < 0 && e->skip_sts < 0 && be_pend_eq(&e->pend, &e->gi_pend[gi])) {
+            if (gi > 0 && (!whole || gi > back) && e->arm_at < 0 && e->skip_sts < 0 &&
+                be_pend_eq(&e->pend, &e->gi_pend[gi])) {
                 x64_jmp(&e->x, e->x.run + e->gi_pos[gi]);
-                e->has_head2 = true;
-                e->head2_stub = loop;
-                e->head2_check = pos;
-                e->head2_leave = leave;
-                return;
+                joined = true;
+                break;
             }
-            if (gi >= PEEL_MAX || gi + 1 >= e->b->n)
+            if (!whole && (gi >= PEEL_MAX || gi + 1 >= e->b->n))
                 break;
         }
         i = emit_step(e, i);
     }
-    e->x.pos = pos;     /* no copy */
+    /* A whole copy may also end with the block (its last instruction
+     * leaves by itself). */
+    if ((joined || (whole && i == ir->n)) && !e->x.overflow) {
+        e->has_head2 = true;
+        e->head2_stub = loop;
+        e->head2_check = pos;
+        e->head2_leave = leave;
+        return;
+    }
+    e->x.pos = pos;     /* no copy (also when it did not fit) */
+    e->x.overflow = false;
     e->nstubs = nstubs;
     e->nlinks = nlinks;
 }

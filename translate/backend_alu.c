@@ -225,18 +225,25 @@ void be_emit_addr(struct be *e, const struct ir_op *o)
         x64_mov_ri(&e->x, dst, o->imm & mask);
         return;
     }
-    /* base + disp or index * scale + disp at 64 bits, read by the next
-     * op alone, a load or store of it: folded into that access (no lea;
-     * the access adds the addend as the other register). */
+    /* base + disp or index * scale + disp, read by the next op alone, a
+     * load or store of it: folded into that access (no lea; the access
+     * adds the addend as the other register).  Also at 32 bits outside
+     * long mode, computed at 64 bits with whatever the registers' upper
+     * halves hold: that sum is the 32-bit address modulo 4 GiB, so when it
+     * is below 4 GiB it is the address, and otherwise it matches no TLB
+     * tag or site there (all below 4 GiB) and the slow path, which
+     * truncates it (stub addr32), does the access. */
     const struct ir_op *n = e->cur + 1 < e->ir->n ? &e->ir->op[e->cur + 1] : NULL;
-    if (o->size == 8 && (o->a == IR_NOREG) != (o->b == IR_NOREG) && e->fwd == X_NONE && n &&
+    bool fold_size = full || (o->size == 4 && (e->b->mode & BT_MODE_LEGACY));
+    if (fold_size && (o->a == IR_NOREG) != (o->b == IR_NOREG) && e->fwd == X_NONE && n &&
         n->gi == o->gi && (n->op == IR_LOAD || n->op == IR_STORE) && n->a == o->d &&
         n->b != o->d && !be_read_after(e, e->cur + 1, o->d) && be_fits32(o->imm) &&
         be_fits32(o->imm + 8)) {
         e->fold = o->a != IR_NOREG
-                      ? xm(be_rd(e, o->a, true), (int32_t)o->imm)
-                      : (struct x64_mem){ X_NONE, be_rd(e, o->b, true), o->scale ? o->scale : 1,
+                      ? xm(be_rd(e, o->a, full), (int32_t)o->imm)
+                      : (struct x64_mem){ X_NONE, be_rd(e, o->b, full), o->scale ? o->scale : 1,
                                           (int32_t)o->imm };
+        e->fold32 = !full;
         e->fold_op = e->cur + 1;
         be_def(e, o->d);
         return;

@@ -117,6 +117,7 @@ struct stub *be_add_stub(struct be *e, int kind, size_t branch_end, const struct
     }
     e->stub[e->nstubs++] = (struct stub){ .pend = e->pend, .kind = kind, .site = -1, .branch_end = branch_end,
                                           .resume = e->x.pos, .o = o, .ra = e->sra, .rb = e->srb, .addr = e->saddr,
+                                          .addr32 = e->saddr32,
                                           .dst = (int8_t)(e->fwd != X_NONE ? e->fwd
                                                           : o && o->d != IR_NOREG ? HV(o->d)
                                                                                   : X_NONE) };
@@ -129,11 +130,13 @@ void be_stub_regs(struct be *e, const struct ir_op *o)
     /* a is an address or a RIP; b a value stored at o->size bytes */
     if (e->fold_op == e->cur) {     /* the address is e->fold */
         e->saddr = e->fold;
+        e->saddr32 = e->fold32;
         e->sra = X_NONE;
         e->fold_op = -1;
     } else {
         e->sra = (int8_t)(o->a == IR_NOREG ? X_NONE : be_rd(e, o->a, true));
         e->saddr = xm(e->sra, 0);
+        e->saddr32 = false;
     }
     e->srb = (int8_t)(o->b == IR_NOREG ? X_NONE : be_rd(e, o->b, o->size == 8));
 }

@@ -274,7 +274,10 @@ static void emit_stub(struct be *e, struct stub *s)
         /* a and b may be in cache registers: before rsi and rdi change */
         if (s->kind == ST_STORE)
             x64_mov_rr(x, X_RCX, s->rb);
-        be_addr_to(e, X_RSI, s->addr);
+        if (s->addr32)
+            x64_lea(x, 4, X_RSI, s->addr);  /* the guest's 32-bit address */
+        else
+            be_addr_to(e, X_RSI, s->addr);
         x64_mov_rr(x, X_RDI, CPU);
         x64_mov_ri(x, X_RDX, info);
         if (s->kind == ST_STORE) {

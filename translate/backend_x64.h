@@ -121,6 +121,7 @@ struct stub {
     const struct ir_op *o;
     int8_t ra, rb;          /* host registers of o->a and o->b there */
     struct x64_mem addr;    /* a memory op's address: [ra], or a folded ADDR */
+    bool addr32;            /* ... a 32-bit one, computed at 64 bits: truncate it */
     int8_t dst;             /* ST_LOAD: where the value goes */
     bool smc;               /* ST_STORE: the SMC check of the store is here */
     int site;               /* ST_LOAD/STORE from a site's miss: its index, else -1 */
@@ -156,12 +157,14 @@ struct be {
     uint32_t upper_zero;
     int8_t sra, srb;        /* the next stub's a and b (stub_regs) */
     struct x64_mem saddr;   /* ... a memory op's address (stub_regs) */
-    /* An ADDR (64-bit: base + disp or index * scale + disp) whose only
-     * reader is the memory op fold_op right after it: not computed, the
-     * access addresses it itself, with the addend as the other register
-     * (be_emit_addr, be_stub_regs). */
+    bool saddr32;           /* ... folded from a 32-bit ADDR (struct stub's addr32) */
+    /* An ADDR (base + disp or index * scale + disp) whose only reader is
+     * the memory op fold_op right after it: not computed, the access
+     * addresses it itself, with the addend as the other register
+     * (be_emit_addr, be_stub_regs); fold32: a 32-bit one. */
     int fold_op;
     struct x64_mem fold;
+    bool fold32;
     const struct ir_block *ir;
     int cur;                /* the op being translated */
     bool skip_next;         /* the next op was done with this one */

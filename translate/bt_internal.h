@@ -31,6 +31,9 @@
 #define BT_MODE_BITS 0x7f   /* 16, 32, 64 */
 #define BT_MODE_FLAT 0x80   /* CS DS ES SS flat (always in 64-bit mode) */
 #define BT_MODE_USER 0x100  /* CPL 3: the user half of the soft TLB */
+/* 32-bit code outside long mode: linear addresses, and so the soft TLB's
+ * tags, are below 4 GiB (backend_alu.c folds 32-bit addresses on that) */
+#define BT_MODE_LEGACY 0x200
 
 #define BT_MAX_INSNS 64
 #define BT_MAX_SIDE_EXITS 7 /* conditional branches a block goes on after */

@@ -137,7 +137,7 @@ static unsigned native_mode(const struct x86_cpu *cpu)
         if (d->base || d->limit != 0xffffffffu || d->unusable || (d->type & 0xa) != 0x2)
             return 0;
     }
-    return 32 | BT_MODE_FLAT | user;
+    return 32 | BT_MODE_FLAT | user | (x86_long_mode(cpu) ? 0 : BT_MODE_LEGACY);
 }
 
 /* Run up to n instructions on the interpreter.  Returns 1 when it stopped

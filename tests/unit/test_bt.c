@@ -339,6 +339,27 @@ START_TEST(test_budget)
 }
 END_TEST
 
+/* 32-bit addresses folded into their access (computed at 64 bits,
+ * backend_alu.c) must still wrap at 4 GiB and ignore the registers' upper
+ * halves: mov ebx, 0xfffffff0 / mov eax, [ebx + 0x1010] (wraps to 0x1000)
+ * / mov ecx, [ebx + 0x1014] / mov edx, [esi + 0x10] / mov [esi + 0x20],
+ * eax / mov edi, [esi + 0x20] / hlt, with ESI's upper half not zero. */
+static const uint8_t prog_fold32[] = { 0xbb, 0xf0, 0xff, 0xff, 0xff, 0x8b, 0x83, 0x10, 0x10, 0x00, 0x00, 0x8b, 0x8b, 0x14, 0x10, 0x00, 0x00, 0x8b, 0x56, 0x10, 0x89, 0x46, 0x20, 0x8b, 0x7e, 0x20, 0xf4 };
+
+START_TEST(test_fold32)
+{
+    load_both(CODE, prog_fold32, sizeof(prog_fold32));
+    for (int i = 0; i < 2; i++) {
+        W[i].cpu->gpr[R_RSI] = 0xdeadbeef00003000ull;
+        guest_write(&W[i].mm, 0x3010, "\x11\x22\x33\x44", 4);
+    }
+    run_compare(0, EXIT_HLT);
+    ck_assert_uint_eq(W[1].cpu->gpr[R_RAX], 0xfffff0bb);    /* the code's first bytes */
+    ck_assert_uint_eq(W[1].cpu->gpr[R_RDX], 0x44332211);
+    ck_assert_uint_eq(W[1].cpu->gpr[R_RDI], 0xfffff0bb);
+}
+END_TEST
+
 /* The budget running out at a loop's back edge, with the DEC's flags
  * pending (the copy of the loop head keeps them; the budget test sits
  * before it, backend_x64.c): the block leaves at the loop's start with
@@ -569,6 +590,7 @@ static Suite *bt_suite(void)
     tcase_add_test(tc, test_page_fault);
     tcase_add_test(tc, test_budget);
     tcase_add_test(tc, test_loop_budget);
+    tcase_add_test(tc, test_fold32);
     tcase_add_test(tc, test_masked_interrupt);
     tcase_add_test(tc, test_nmi);
     tcase_add_test(tc, test_kick_loop);

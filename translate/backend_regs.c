@@ -390,6 +390,12 @@ void be_call_synced(struct be *e, const void *fn, uint64_t arg)
 void be_emit_lds(struct be *e, const struct ir_op *o)
 {
     int h = be_cached_reg(e, o->imm), d = HV(o->d), sub, s = be_gpr_slot(o->imm, &sub);
+    if (e->fwd != X_NONE) {     /* straight into the register the next op writes */
+        d = e->fwd;
+        be_clobber_host_when(e, d, false);
+        be_slot_written(e, be_slot_of_host(e, d));
+        s = -1;
+    }
     be_def(e, o->d);
     if (s >= 0 && !sub && o->size >= 4) {
         e->vslot[o->d] = (int8_t)s;

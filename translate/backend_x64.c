@@ -387,14 +387,16 @@ static void emit_prologue(struct be *e)
     e->loop_head = x->pos;
 }
 
-/* Op i is a LOAD or an ADDR whose result the next op only stores, whole,
- * into a cached guest register: the cache register, to write directly;
- * else X_NONE. */
+/* Op i is a LOAD, an ADDR or an LDS that emits code (a part of a register
+ * zero-extended, or a slot not cached) whose result the next op only
+ * stores, whole, into a cached guest register: the cache register, to
+ * write directly; else X_NONE. */
 static int forward_target(const struct be *e, int i)
 {
     const struct ir_block *ir = e->ir;
     const struct ir_op *o = &ir->op[i], *n = i + 1 < ir->n ? &ir->op[i + 1] : NULL;
-    if ((o->op != IR_LOAD && o->op != IR_ADDR) || !n || n->op != IR_STS || n->size != 8 ||
+    bool lds = o->op == IR_LDS && (o->size < 4 || be_cached_reg(e, o->imm) == X_NONE);
+    if ((o->op != IR_LOAD && o->op != IR_ADDR && !lds) || !n || n->op != IR_STS || n->size != 8 ||
         n->a != o->d || n->gi != o->gi)
         return X_NONE;
     int h = be_cached_reg(e, n->imm);
@@ -421,7 +423,7 @@ static int emit_step(struct be *e, int i)
     emit_op(e, &ir->op[i]);
     if (e->fwd != X_NONE) {         /* the STS it did */
         const struct ir_op *o = &ir->op[i];
-        bool zero = o->op == IR_LOAD ? o->size <= 4
+        bool zero = o->op == IR_LOAD || o->op == IR_LDS ? o->size <= 4
                   : o->a == IR_NOREG && o->b == IR_NOREG ? (o->imm & (o->size == 8 ? ~0ull
                                                                      : 0xffffffffull)) <= 0xffffffffull
                   : o->size == 4;

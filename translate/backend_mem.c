@@ -212,7 +212,10 @@ void be_emit_store(struct be *e, const struct ir_op *o)
             site_inline(e, o, TLB_WRITE, ST_STORE);
         else
             tlb_inline(e, o, TLB_WRITE, ST_STORE);
-        x64_store(x, o->size, e->srb, be_host_mem(e->saddr));
+        if (e->simm)
+            x64_store_i(x, o->size, e->imm_value, be_host_mem(e->saddr));
+        else
+            x64_store(x, o->size, e->srb, be_host_mem(e->saddr));
     }
     if (fold) {
         for (int i = first; i < e->nstubs; i++) {

@@ -117,7 +117,7 @@ struct stub *be_add_stub(struct be *e, int kind, size_t branch_end, const struct
     }
     e->stub[e->nstubs++] = (struct stub){ .pend = e->pend, .kind = kind, .site = -1, .branch_end = branch_end,
                                           .resume = e->x.pos, .o = o, .ra = e->sra, .rb = e->srb, .addr = e->saddr,
-                                          .addr32 = e->saddr32,
+                                          .addr32 = e->saddr32, .b_imm = e->simm, .imm = e->imm_value,
                                           .dst = (int8_t)(e->fwd != X_NONE ? e->fwd
                                                           : o && o->d != IR_NOREG ? HV(o->d)
                                                                                   : X_NONE) };
@@ -138,7 +138,12 @@ void be_stub_regs(struct be *e, const struct ir_op *o)
         e->saddr = xm(e->sra, 0);
         e->saddr32 = false;
     }
-    e->srb = (int8_t)(o->b == IR_NOREG ? X_NONE : be_rd(e, o->b, o->size == 8));
+    e->simm = e->imm_store == e->cur;
+    if (e->simm) {
+        e->srb = X_NONE;
+        e->imm_store = -1;
+    } else
+        e->srb = (int8_t)(o->b == IR_NOREG ? X_NONE : be_rd(e, o->b, o->size == 8));
 }
 
 /* r = address a (a mov when it is a register alone). */

@@ -121,6 +121,31 @@ static void emit_insn(struct be *e, const struct ir_op *o)
     be_cache_reload(e);
 }
 
+/* MOVI o's value goes only into a STORE later in its instruction, as the
+ * value stored: that store writes the immediate itself (e->imm_store). */
+static bool imm_store(struct be *e, const struct ir_op *o)
+{
+    const struct ir_block *ir = e->ir;
+    int v = o->d;
+    for (int j = e->cur + 1; j < ir->n && ir->op[j].gi == o->gi; j++) {
+        const struct ir_op *p = &ir->op[j];
+        if (p->a != v && p->b != v && p->c != v) {
+            if (p->d == v)
+                return false;
+            continue;
+        }
+        if (p->op != IR_STORE || p->b != v || p->a == v || p->c == v || be_read_after(e, j, v))
+            return false;
+        uint64_t m = be_size_mask(p->size);
+        if (((uint64_t)(int64_t)(int32_t)o->imm & m) != (o->imm & m))
+            return false;   /* an 8-byte value beyond a sign-extended imm32 */
+        e->imm_store = j;
+        e->imm_value = (int32_t)o->imm;
+        return true;
+    }
+    return false;
+}
+
 /* Is the value an op leaves in HV(d) below 2^32? */
 static bool result_zx(const struct ir_op *o)
 {
@@ -154,7 +179,8 @@ static void emit_op_body(struct be *e, const struct ir_op *o)
     switch (o->op) {
     case IR_MOVI:
         be_def(e, o->d);
-        x64_mov_ri(x, HV(o->d), o->imm);
+        if (!imm_store(e, o))
+            x64_mov_ri(x, HV(o->d), o->imm);
         break;
     case IR_MOV: {
         int a = be_rd(e, o->a, true);
@@ -272,7 +298,9 @@ static void emit_stub(struct be *e, struct stub *s)
     case ST_STORE:
         sync_for_fault(e, o);       /* a fault, MMIO */
         /* a and b may be in cache registers: before rsi and rdi change */
-        if (s->kind == ST_STORE)
+        if (s->kind == ST_STORE && s->b_imm)
+            x64_mov_ri(x, X_RCX, (uint64_t)(int64_t)s->imm & be_size_mask(o->size));
+        else if (s->kind == ST_STORE)
             x64_mov_rr(x, X_RCX, s->rb);
         if (s->addr32)
             x64_lea(x, 4, X_RSI, s->addr);  /* the guest's 32-bit address */
@@ -472,7 +500,7 @@ static void emit_loop_head2(struct be *e)
     e->pend = loop->pend;
     e->upper_zero = 0;
     e->hf_lf = LF_NONE;
-    e->arm_at = e->planned_at = e->skip_sts = e->fold_op = -1;
+    e->arm_at = e->planned_at = e->skip_sts = e->fold_op = e->imm_store = -1;
     e->fwd = X_NONE;
     e->skip_next = false;
     e->head2 = e->x.pos;
@@ -523,7 +551,7 @@ int bt_backend(struct bt_vcpu *bt, struct bt_block *b, const struct ir_block *ir
     for (int i = 0; i < BT_MAX_LINKS; i++)
         b->link[i].from = NULL;
 
-    e.arm_at = e.planned_at = e.skip_sts = e.fold_op = -1;
+    e.arm_at = e.planned_at = e.skip_sts = e.fold_op = e.imm_store = -1;
     e.ir = ir;
     e.sites = be_sites_in_reach(&e) && !bt->no_sites;
     for (int i = 0, n = 0; i < ir->n; i++)

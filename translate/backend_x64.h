@@ -113,6 +113,12 @@ struct pend {
     uint64_t imm2;          /* src2 when PV_IMM */
 };
 
+/* The low `size` bytes. */
+static inline uint64_t be_size_mask(int size)
+{
+    return size == 8 ? ~0ull : (1ull << (size * 8)) - 1;
+}
+
 struct stub {
     struct pend pend;       /* stored first thing in the stub */
     int kind;
@@ -122,6 +128,8 @@ struct stub {
     int8_t ra, rb;          /* host registers of o->a and o->b there */
     struct x64_mem addr;    /* a memory op's address: [ra], or a folded ADDR */
     bool addr32;            /* ... a 32-bit one, computed at 64 bits: truncate it */
+    bool b_imm;             /* ST_STORE: the value is the immediate imm, not rb */
+    int32_t imm;
     int8_t dst;             /* ST_LOAD: where the value goes */
     bool smc;               /* ST_STORE: the SMC check of the store is here */
     int site;               /* ST_LOAD/STORE from a site's miss: its index, else -1 */
@@ -158,6 +166,11 @@ struct be {
     int8_t sra, srb;        /* the next stub's a and b (stub_regs) */
     struct x64_mem saddr;   /* ... a memory op's address (stub_regs) */
     bool saddr32;           /* ... folded from a 32-bit ADDR (struct stub's addr32) */
+    /* A MOVI whose only reader is the STORE at op imm_store: not emitted,
+     * the store writes the immediate imm_value itself (be_emit_movi). */
+    int imm_store;
+    int32_t imm_value;
+    bool simm;              /* ... the memory op being translated is it */
     /* An ADDR (base + disp or index * scale + disp) whose only reader is
      * the memory op fold_op right after it: not computed, the access
      * addresses it itself, with the addend as the other register

@@ -236,26 +236,6 @@ void be_test_invalidated(struct be *e)
     x64_alu_mi(&e->x, XA_CMP, 1, be_bt_field(e, &e->bt->hot->invalidated), 0);
 }
 
-/* intr_pending or stop_request is set (the 8-byte test): jump to `leave`
- * for a stop, or for an interrupt the guest accepts (IF = 1); an interrupt
- * pending while IF = 0 waits for the STI/IRET/POPF, which end their block,
- * so blocks go on running meanwhile.  Fills in the three branches to patch. */
-void be_event_slow_check(struct be *e, size_t branch[3])
-{
-    struct x64 *x = &e->x;
-    x64_alu_mi(x, XA_CMP, 4, xm(CPU, OFF(env.stop_request)), 0);
-    branch[0] = x64_jcc(x, CC_NE, x64_here(x));
-    x64_test_mi8(x, xm(CPU, OFF(rflags) + 1), (uint8_t)(FL_IF >> 8));
-    branch[1] = x64_jcc(x, CC_NE, x64_here(x));
-    /* An NMI sets intr_pending too (machine/board_irq.c), so that this
-     * one test finds it; it ignores IF, but waits while NMIs are blocked. */
-    x64_alu_mi(x, XA_CMP, 1, xm(CPU, OFF(nmi_pending)), 0);
-    size_t none = x64_jcc(x, CC_E, x64_here(x));
-    x64_alu_mi(x, XA_CMP, 1, xm(CPU, OFF(nmi_blocked)), 0);
-    branch[2] = x64_jcc(x, CC_E, x64_here(x));
-    x64_patch(x, none, x64_here(x));
-}
-
 /* insn_count += delta.  The prologue counts the whole block; a way out
  * after guest instruction gi takes back what did not run, and a call that
  * may fault first takes back gi itself, so insn_count is exact. */

@@ -283,7 +283,7 @@ static bool laps_to_head2(const struct be *e, const struct stub *s)
 static void emit_stub(struct be *e, struct stub *s)
 {
     struct x64 *x = &e->x;
-    const struct ir_op *o = s->o;       /* NULL for ST_EVENT */
+    const struct ir_op *o = s->o;       /* NULL for ST_SITES */
     uint32_t info = o ? o->seg | (uint32_t)o->size << 8 : 0;
 
     x64_patch(x, s->branch_end, laps_to_head2(e, s) ? x->run + e->head2_check : x64_here(x));
@@ -359,11 +359,6 @@ static void emit_stub(struct be *e, struct stub *s)
         x64_store(x, 8, X_RAX, xm(CPU, be_rbx_disp(e, &e->b->site_stamp)));
         x64_jmp(x, x->run + s->resume);
         break;
-    case ST_EVENT:      /* from the prologue: bounce, or go on (IF = 0) */
-        be_event_slow_check(e, &e->bounce_branch[e->nbounce]);
-        e->nbounce += 3;
-        x64_jmp(x, x->run + s->resume);
-        break;
     case ST_LOOP: {
         /* The prologue's budget test, which also sees interrupts and stop
          * requests: they zero end_count (x86_kick), and the dispatcher
@@ -400,14 +395,19 @@ static void emit_stub(struct be *e, struct stub *s)
     }
 }
 
+/* The entry, for the dispatcher and for chained jumps alike: the budget
+ * test, which also sees pending interrupts, NMIs and stop requests, since
+ * whoever sets them zeroes end_count (x86_kick); the dispatcher, which
+ * restores end_count before it looks, sorts out which it was.  So an
+ * interrupt pending under IF = 0 bounces one block, not every block.  The
+ * first instruction (5 bytes at least) is what invalidation overwrites
+ * with a jump to the bounce stub (bt_backend_unlink_entry). */
 static void emit_prologue(struct be *e)
 {
     struct x64 *x = &e->x;
-    /* cmp qword [rbx + disp32], 0 (intr_pending and stop_request): 8
-     * bytes, room for the invalidation jump. */
-    x64_alu_mi(x, XA_CMP, 8, xm(CPU, OFF(env.intr_pending)), 0);
-    be_add_stub(e, ST_EVENT, x64_jcc(x, CC_NE, x64_here(x)), NULL);
-    e->b->checked_off = x->pos;     /* the dispatcher enters here */
+    const void *budget = &e->bt->hot->end_count;
+    if (be_in_reach(e, budget) && be_rbx_disp(e, budget) >= -128 && be_rbx_disp(e, budget) < 128)
+        x64_nop5(x);    /* the compare would be 4 bytes */
     e->bounce_branch[e->nbounce++] = count_block(e, e->b->n);
     if (e->sites)
         be_sites_check(e);
@@ -586,7 +586,6 @@ int bt_backend(struct bt_vcpu *bt, struct bt_block *b, const struct ir_block *ir
     if (e.x.overflow)
         return -1;
     b->entry = (uintptr_t)c->rx + c->used;
-    b->entry_checked = b->entry + b->checked_off;
     b->entry_off = c->used;
     b->code_bytes = e.x.pos;
     c->used += (e.x.pos + 15) & ~(size_t)15;

@@ -68,7 +68,7 @@ _Static_assert(offsetof(struct x86_cpu, env.stop_request) ==
  * its instruction goes without a site (backend_mem.c: be_site_refill). */
 #define SITE_THRASH 64
 
-enum stub_kind { ST_LOAD, ST_STORE, ST_CANON, ST_SMC, ST_GOTO, ST_LOOP, ST_EVENT, ST_SIDE, ST_SITES };
+enum stub_kind { ST_LOAD, ST_STORE, ST_CANON, ST_SMC, ST_GOTO, ST_LOOP, ST_SIDE, ST_SITES };
 
 /* The register cache.  Which guest registers live in host registers is
  * decided once per block (plan_cache): the most used, up to NCACHE, minus
@@ -147,7 +147,7 @@ struct be {
     struct stub stub[MAX_STUBS];
     int nstubs;
     int nlinks;
-    size_t bounce_branch[4];   /* the budget's, ST_EVENT's three */
+    size_t bounce_branch[1];   /* the entry's budget test */
     int nbounce;
     int8_t host_of[NSLOTS]; /* host register of a cached slot, else X_NONE */
     uint32_t cached;        /* slots in host registers */
@@ -227,7 +227,6 @@ int32_t be_rbx_disp(const struct be *e, const void *p);
 bool be_in_reach(const struct be *e, const void *p);
 struct x64_mem be_bt_field(struct be *e, const void *p);
 void be_test_invalidated(struct be *e);
-void be_event_slow_check(struct be *e, size_t branch[3]);
 void be_icount_add(struct be *e, int delta);
 int be_from_here(const struct be *e, const struct ir_op *o);
 void be_uncount_rest(struct be *e, const struct ir_op *o);

@@ -62,9 +62,6 @@ struct bt_block {
     uint64_t execs;         /* entries into the block (counted in its prologue) */
     struct bt_block *all_next;
     uintptr_t entry;        /* where the host code starts (RX address) */
-    uintptr_t entry_checked;/* past the pending-event check: the dispatcher,
-                               which has looked already, enters here */
-    size_t checked_off;
     size_t entry_off;       /* ... as a code-cache offset */
     size_t code_bytes;
     uintptr_t bounce;       /* stub: leave with RIP = rip (invalidation) */

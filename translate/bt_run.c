@@ -253,7 +253,7 @@ static int run_loop(struct bt_vcpu *bt, struct vm_exit *exit, uint64_t end_count
         bt->jc[bt_jc_hash(b->rip)] = (struct bt_jc_entry){ b->rip, b->entry };
         bt->hot->invalidated = 0;
         bt->stats.dispatches++;
-        link = (struct bt_link *)enter(cpu, bt, b->entry_checked);
+        link = (struct bt_link *)enter(cpu, bt, b->entry);
         link_gen = bt->gen;
         /* STI / MOV SS / POP SS (through the interpreter's handlers) set a
          * shadow of 2 and end their block: it covers the next instruction

@@ -4,6 +4,13 @@
 
 #include <string.h>
 
+void x64_nop5(struct x64 *e)
+{
+    static const uint8_t nop[5] = { 0x0f, 0x1f, 0x44, 0x00, 0x00 };
+    for (int i = 0; i < 5; i++)
+        x64_byte(e, nop[i]);
+}
+
 void x64_byte(struct x64 *e, uint8_t b)
 {
     if (e->pos >= e->cap) {

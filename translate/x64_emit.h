@@ -46,6 +46,7 @@ static inline uintptr_t x64_here(const struct x64 *e)
 }
 
 void x64_byte(struct x64 *e, uint8_t b);
+void x64_nop5(struct x64 *e);      /* one 5-byte NOP */
 void x64_u32(struct x64 *e, uint32_t v);
 void x64_u64(struct x64 *e, uint64_t v);
 

@@ -301,6 +301,12 @@ void be_plan_cache(struct be *e, const struct ir_block *ir)
         e->host_of[i] = X_NONE;
     e->cached = e->written = 0;
     e->self_loop = false;
+    /* A loop to the block's own start runs its instructions many times:
+     * their uses count eight times. */
+    int loop_end = -1;
+    for (int i = 0; i < ir->n; i++)
+        if ((ir->op[i].op == IR_GOTO || ir->op[i].op == IR_BRCOND) && ir->op[i].imm == e->b->rip)
+            loop_end = ir->op[i].gi;
     for (int i = 0; i < ir->n; i++) {
         const struct ir_op *o = &ir->op[i];
         int sub, s;
@@ -311,7 +317,7 @@ void be_plan_cache(struct be *e, const struct ir_block *ir)
                 break;
             if (sub)
                 bad |= 1u << s;     /* AH..BH: that register stays in memory */
-            uses[s]++;
+            uses[s] += o->gi <= loop_end ? 8 : 1;
             if (o->op != IR_LDS)
                 written |= 1u << s;
             break;

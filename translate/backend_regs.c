@@ -409,11 +409,14 @@ static void set_part(struct be *e, int size, int h, int s)
     struct x64 *x = &e->x;
     if (size == 8) {
         x64_mov_rr(x, h, s);
+    } else if (size == 4 && (e->upper_zero >> h & 1)) {
+        x64_zext(x, 4, h, s);       /* the upper half is 0 and stays 0 */
     } else if (size == 4) {     /* a 4-byte store keeps the upper half */
-        x64_zext(x, 4, X_RAX, s);   /* s may be h itself: read it first */
-        x64_shift_i(x, 5, 8, h, 32);
-        x64_shift_i(x, 4, 8, h, 32);
-        x64_alu_rr(x, XA_OR, 8, h, X_RAX);
+        /* h ^= (low(h) ^ low(s)), low halves zero-extended: the low half
+         * becomes s's, the upper one stays (s may be h itself) */
+        x64_zext(x, 4, X_RAX, s);
+        x64_alu_rr(x, XA_XOR, 4, X_RAX, h);
+        x64_alu_rr(x, XA_XOR, 8, h, X_RAX);
     } else {
         x64_mov_part(x, size, h, s);
     }

@@ -360,6 +360,20 @@ START_TEST(test_fold32)
 }
 END_TEST
 
+/* A 32-bit stack's PUSH and POP change ESP and keep RSP's upper half
+ * (backend_regs.c set_part): push dword 0x12345678 / pop ecx / hlt. */
+START_TEST(test_esp_upper)
+{
+    static const uint8_t prog[] = { 0x68, 0x78, 0x56, 0x34, 0x12, 0x59, 0xf4 };
+    load_both(CODE, prog, sizeof(prog));
+    for (int i = 0; i < 2; i++)
+        W[i].cpu->gpr[R_RSP] = 0xdeadbeef00009000ull;
+    run_compare(0, EXIT_HLT);
+    ck_assert_uint_eq(W[1].cpu->gpr[R_RSP], 0xdeadbeef00009000ull);
+    ck_assert_uint_eq(W[1].cpu->gpr[R_RCX], 0x12345678);
+}
+END_TEST
+
 /* The budget running out at a loop's back edge, with the DEC's flags
  * pending (the copy of the loop head keeps them; the budget test sits
  * before it, backend_x64.c): the block leaves at the loop's start with
@@ -591,6 +605,7 @@ static Suite *bt_suite(void)
     tcase_add_test(tc, test_budget);
     tcase_add_test(tc, test_loop_budget);
     tcase_add_test(tc, test_fold32);
+    tcase_add_test(tc, test_esp_upper);
     tcase_add_test(tc, test_masked_interrupt);
     tcase_add_test(tc, test_nmi);
     tcase_add_test(tc, test_kick_loop);

@@ -392,7 +392,14 @@ void be_emit_lds(struct be *e, const struct ir_op *o)
         e->vslot[o->d] = (int8_t)s;
         e->vsize[o->d] = o->size;
     }
-    if (h == X_NONE) {
+    if (h == X_NONE && e->st_at == e->cur - 1 && e->cur > 0 && e->st_off == o->imm &&
+        o->size >= 4) {
+        /* stored by the op just before: still in that register */
+        if (o->size == 4)
+            x64_zext(&e->x, 4, d, e->st_host);
+        else if (d != e->st_host)
+            x64_mov_rr(&e->x, d, e->st_host);
+    } else if (h == X_NONE) {
         x64_load(&e->x, o->size, d, xm(CPU, (int32_t)o->imm));
     } else if (o->size >= 4) {      /* no copy: read it where it is */
         e->alias[o->d] = (int8_t)h;
@@ -452,7 +459,13 @@ void be_emit_sts(struct be *e, const struct ir_op *o)
     int h = be_cached_reg(e, o->imm);
     be_slot_written(e, slot_of(o->imm));
     if (h == X_NONE) {
-        x64_store(&e->x, o->size, be_rd(e, o->a, o->size == 8), xm(CPU, (int32_t)o->imm));
+        int r = be_rd(e, o->a, o->size == 8);
+        x64_store(&e->x, o->size, r, xm(CPU, (int32_t)o->imm));
+        if (o->size == 8) {
+            e->st_at = e->cur;
+            e->st_host = r;
+            e->st_off = o->imm;
+        }
     } else {
         clobber_host(e, h);
         int v = o->a;

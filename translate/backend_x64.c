@@ -500,7 +500,7 @@ static void emit_loop_head2(struct be *e)
     e->pend = loop->pend;
     e->upper_zero = 0;
     e->hf_lf = LF_NONE;
-    e->arm_at = e->planned_at = e->skip_sts = e->fold_op = e->imm_store = -1;
+    e->arm_at = e->planned_at = e->skip_sts = e->fold_op = e->imm_store = e->st_at = -1;
     e->fwd = X_NONE;
     e->skip_next = false;
     e->head2 = e->x.pos;
@@ -551,7 +551,7 @@ int bt_backend(struct bt_vcpu *bt, struct bt_block *b, const struct ir_block *ir
     for (int i = 0; i < BT_MAX_LINKS; i++)
         b->link[i].from = NULL;
 
-    e.arm_at = e.planned_at = e.skip_sts = e.fold_op = e.imm_store = -1;
+    e.arm_at = e.planned_at = e.skip_sts = e.fold_op = e.imm_store = e.st_at = -1;
     e.ir = ir;
     e.sites = be_sites_in_reach(&e) && !bt->no_sites;
     for (int i = 0, n = 0; i < ir->n; i++)

@@ -166,6 +166,12 @@ struct be {
     int8_t sra, srb;        /* the next stub's a and b (stub_regs) */
     struct x64_mem saddr;   /* ... a memory op's address (stub_regs) */
     bool saddr32;           /* ... folded from a 32-bit ADDR (struct stub's addr32) */
+    /* The STS at op st_at stored host register st_host, whole, into the
+     * uncached slot at st_off: an LDS of it right after takes the register
+     * (be_emit_lds). */
+    int st_at;
+    int st_host;
+    uint64_t st_off;
     /* A MOVI whose only reader is the STORE at op imm_store: not emitted,
      * the store writes the immediate imm_value itself (be_emit_movi). */
     int imm_store;

@@ -135,6 +135,7 @@ static void site_inline(struct be *e, const struct ir_op *o, int kind, int stub_
     *bt_site_word(e->b, (uint32_t)site, SITE_SIZE) = o->size;
     *bt_site_word(e->b, (uint32_t)site, SITE_KIND) = (uint64_t)site_kind;
     e->site_kind[site] = (int8_t)site_kind;
+    e->bt->stats.sites++;
     if (site_kind == BT_SITE_WIDE) {
         site_compare_range(e, e->saddr, site, SITE_BASE, SITE_LIMIT);
         miss = x64_jcc(x, CC_AE, x64_here(x));

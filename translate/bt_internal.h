@@ -140,6 +140,7 @@ struct bt_jc_entry {
 struct bt_stats {
     uint64_t blocks, flushes, invalidations, native_insns, helper_insns;
     uint64_t interp_insns, dispatches, links;
+    uint64_t sites;                     /* accesses translated with one */
     uint64_t sites_wide, sites_none;    /* site kind changes (bt_helpers.c) */
 };
 

@@ -238,6 +238,7 @@ size_t be_site_refill(struct be *e, struct stub *s)
         second = x64_jcc(x, CC_NE, x64_here(x));
     }
     site_swap(e, s->site, wide);
+    size_t count = x->pos;
     site_count(e, s);
 
     x64_patch(x, second, x64_here(x));
@@ -251,7 +252,7 @@ size_t be_site_refill(struct be *e, struct stub *s)
         site_call(e, s, (const void *)bt_helper_site_fill);
     } else {
         site_push(e, s->site, base, addend);
-        site_count(e, s);
+        x64_jmp(x, x->run + count);
     }
     return slow;
 }

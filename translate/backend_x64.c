@@ -354,8 +354,15 @@ static void emit_stub(struct be *e, struct stub *s)
         emit_goto(e, -1, o->imm, o);
         break;
     case ST_SITES:      /* from the prologue: rax = the TLB's site_gen */
-        for (uint32_t i = 0; i < e->b->nsites; i++)
-            x64_store_i(x, 8, SITE_INVALID, xm(CPU, be_site_disp(e, (int)i, 0)));
+        for (int i = 0; i < (int)e->b->nsites; i++) {
+            if (e->site_kind[i] == BT_SITE_WIDE) {     /* an empty range */
+                x64_store_i(x, 8, 0, xm(CPU, be_site_disp(e, i, SITE_LIMIT)));
+                x64_store_i(x, 8, 0, xm(CPU, be_site_disp(e, i, SITE_LIMIT2)));
+            } else if (e->site_kind[i] == BT_SITE_PAGE) {  /* a tag nothing matches */
+                x64_store_i(x, 8, SITE_INVALID, xm(CPU, be_site_disp(e, i, SITE_BASE)));
+                x64_store_i(x, 8, SITE_INVALID, xm(CPU, be_site_disp(e, i, SITE_BASE2)));
+            }
+        }
         x64_store(x, 8, X_RAX, xm(CPU, be_rbx_disp(e, &e->b->site_stamp)));
         x64_jmp(x, x->run + s->resume);
         break;
@@ -554,8 +561,10 @@ int bt_backend(struct bt_vcpu *bt, struct bt_block *b, const struct ir_block *ir
     e.arm_at = e.planned_at = e.skip_sts = e.fold_op = e.imm_store = e.st_at = -1;
     e.ir = ir;
     e.sites = be_sites_in_reach(&e) && !bt->no_sites;
-    for (int i = 0, n = 0; i < ir->n; i++)
+    for (int i = 0, n = 0; i < ir->n; i++) {
         e.site_of[i] = (int16_t)(ir->op[i].op == IR_LOAD || ir->op[i].op == IR_STORE ? n++ : -1);
+        e.site_kind[i] = -1;
+    }
     be_plan_cache(&e, ir);
     emit_prologue(&e);
     for (int i = 0; i < ir->n && !e.x.overflow;) {

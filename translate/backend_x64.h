@@ -61,13 +61,6 @@ _Static_assert(offsetof(struct x86_cpu, env.stop_request) ==
                sizeof(int) == 4,
                "intr_pending and stop_request are tested as one 8-byte value");
 
-/* A site's tag no address matches: the fast path's value has bits 3-11
- * clear (backend_mem.c). */
-#define SITE_INVALID 0x800
-/* Returns of a site to its previous page (less its fresh pages) after which
- * its instruction goes without a site (backend_mem.c: be_site_refill). */
-#define SITE_THRASH 64
-
 enum stub_kind { ST_LOAD, ST_STORE, ST_CANON, ST_SMC, ST_GOTO, ST_LOOP, ST_SIDE, ST_SITES };
 
 /* The register cache.  Which guest registers live in host registers is
@@ -135,7 +128,6 @@ struct stub {
     int site;               /* ST_LOAD/STORE from a site's miss: its index, else -1 */
     int kind2;              /* ... the TLB kind it looks up */
     size_t access;          /* ... where the access itself is (rax = addend) */
-    size_t retry;           /* ... where its TLB lookup starts */
     uint64_t smc_rip;       /* ... leaving with this RIP */
 };
 
@@ -210,6 +202,7 @@ struct be {
     struct pend head2_pend; /* ... for back edges with this record pending */
     bool sites;             /* the block's sites and the TLB in rbx's reach */
     int16_t site_of[IR_MAX_OPS]; /* a LOAD / STORE op's site */
+    int8_t site_kind[IR_MAX_OPS];   /* a site's kind (bt_site_kind), -1 if unused */
 };
 
 /* backend_regs.c: virtual registers, aliases, the register cache, stubs, calls */

@@ -44,6 +44,8 @@ void bt_set_profiling(bool on);
 struct bt_info {
     uint64_t blocks, flushes, invalidations, native_insns, helper_insns;
     uint64_t interp_insns, dispatches, links, code_bytes;
+    uint64_t sites;                     /* memory accesses translated with a site */
+    uint64_t sites_wide, sites_none;    /* memory instructions whose sites changed kind */
 };
 void bt_get_info(const struct bt_vcpu *bt, struct bt_info *info);
 

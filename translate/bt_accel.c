@@ -100,10 +100,11 @@ static void bt_accel_vcpu_destroy(struct vcpu *v)
         fprintf(stderr, "glass: bt vCPU %d: %" PRIu64 " instructions; %" PRIu64 " blocks (%"
                 PRIu64 " instructions native, %" PRIu64 " through the interpreter's handlers), %"
                 PRIu64 " run on the interpreter, %" PRIu64 " dispatches, %" PRIu64 " links, %"
-                PRIu64 " invalidated, %" PRIu64 " flushes, %" PRIu64 " KiB of code\n",
+                PRIu64 " invalidated, %" PRIu64 " flushes, %" PRIu64 " KiB of code; sites of %"
+                PRIu64 " instructions made wide, %" PRIu64 " given up\n",
                 v->index, v->cpu.insn_count, in.blocks, in.native_insns, in.helper_insns,
                 in.interp_insns, in.dispatches, in.links, in.invalidations, in.flushes,
-                in.code_bytes / 1024);
+                in.code_bytes / 1024, in.sites_wide, in.sites_none);
     }
     bt_vcpu_destroy(v->accel_state);
     v->accel_state = NULL;

@@ -140,14 +140,18 @@ static struct bt_block *build(struct bt_vcpu *bt, const uint8_t *host, uint64_t 
     for (int i = 0; i < bt->ir.n; i++)
         if (bt->ir.op[i].op == IR_LOAD || bt->ir.op[i].op == IR_STORE)
             nsites++;
-    size_t head = (sizeof(struct bt_block) + 15) & ~(size_t)15;
-    struct bt_block *b = calloc(1, head + (size_t)nsites * 32 +
-                                       (size_t)n * (sizeof(struct x86_insn) + 8));
+    /* The sites' hot words start a cache line: a site's fast path reads one. */
+    size_t head = (sizeof(struct bt_block) + 63) & ~(size_t)63;
+    size_t size = head + (size_t)nsites * 8 * BT_SITE_WORDS + (size_t)n * (sizeof(struct x86_insn) + 8);
+    size = (size + 63) & ~(size_t)63;
+    struct bt_block *b = aligned_alloc(64, size);
     if (!b)
         return NULL;
-    b->site = (uint64_t (*)[4])((char *)b + head);
+    memset(b, 0, size);
+    b->site = (uint64_t (*)[BT_SITE_HOT])((char *)b + head);
+    b->site_more = (uint64_t (*)[BT_SITE_WORDS - BT_SITE_HOT])(b->site + nsites);
     b->nsites = nsites;
-    b->insn = (struct x86_insn *)(b->site + nsites);
+    b->insn = (struct x86_insn *)(b->site_more + nsites);
     b->insn_rip = (uint64_t *)(b->insn + n);
     memcpy(b->insn, insn, (size_t)n * sizeof(*insn));
     memcpy(b->insn_rip, rips, (size_t)n * sizeof(*rips));

@@ -42,6 +42,36 @@
 
 struct bt_block;
 
+/* The words of a site (backend_mem.c, "sites"): two entries, each base,
+ * addend and limit - in a BT_SITE_PAGE site base is a page, compared as a
+ * tag (SITE_INVALID: empty), in a BT_SITE_WIDE site the entry is a range
+ * of up to two adjacent pages one addend serves, the access's offset from
+ * base below limit (0: empty); its access's size and kind; a count of its
+ * misses that cost (changes of entry, refills) and the instruction count
+ * it started from.  What the fast path reads is kept apart from the rest:
+ * b->site, 64-byte aligned, two sites a cache line; the rest in
+ * b->site_more (bt_site_word). */
+enum { SITE_BASE, SITE_ADDEND, SITE_LIMIT, SITE_SIZE, BT_SITE_HOT };
+enum {
+    SITE_BASE2 = BT_SITE_HOT, SITE_LIMIT2, SITE_ADDEND2, SITE_COUNT, SITE_SINCE, SITE_KIND,
+    BT_SITE_WORDS
+};
+/* What a memory instruction's site is (bt_site_kind): one page an entry,
+ * compared as a tag (mov / and / cmp / jne, what most need); up to two
+ * pages an entry, compared as a range (mov / sub / cmp / jae: one load
+ * more), for an instruction that went back and forth between two adjacent
+ * pages; none, the TLB lookup inline, for one that thrashed otherwise
+ * (pages apart, three pages or more). */
+enum bt_site_kind { BT_SITE_PAGE, BT_SITE_WIDE, BT_SITE_NONE };
+/* The empty tag of a BT_SITE_PAGE entry: the fast path's value has bits
+ * 3-11 clear. */
+#define SITE_INVALID 0x800
+/* Misses of a site that cost (changes of entry, refills) after which it
+ * changes kind (bt_helpers.c: site_judge), if they came one every
+ * SITE_THRASH_GAP guest instructions or faster. */
+#define SITE_THRASH 64
+#define SITE_THRASH_GAP 256
+
 /* A direct branch at the end of a block, patchable to jump straight to
  * the target block (only within the block's own 4 KiB page: see
  * docs/translator.md, "Chaining"). */
@@ -71,13 +101,20 @@ struct bt_block {
     struct bt_link link[BT_MAX_LINKS];
     uint64_t *insn_rip;     /* n */
     struct x86_insn *insn;  /* n: what IR_INSN hands the interpreter */
-    /* One per memory access: {tag, addend}, a copy of the TLB entry it
-     * used last (backend_mem.c: "sites"), made under TLB site_gen
-     * site_stamp (the block's entry forgets them when it moved on). */
-    uint64_t (*site)[4];    /* tag, addend, returns to an earlier page, earlier tag */
+    /* One per memory access: copies of the TLB entries it used last
+     * (backend_mem.c: "sites"; the words above), made under TLB site_gen
+     * site_stamp (the block's entry empties them when it moved on). */
+    uint64_t (*site)[BT_SITE_HOT];
+    uint64_t (*site_more)[BT_SITE_WORDS - BT_SITE_HOT];
     uint32_t nsites;
     uint64_t site_stamp;
 };
+
+/* Word `word` of block b's site i. */
+static inline uint64_t *bt_site_word(const struct bt_block *b, uint32_t i, int word)
+{
+    return word < BT_SITE_HOT ? &b->site[i][word] : &b->site_more[i][word - BT_SITE_HOT];
+}
 
 /* The code cache (codecache.c). */
 struct bt_code {
@@ -104,6 +141,8 @@ struct bt_jc_entry {
 struct bt_stats {
     uint64_t blocks, flushes, invalidations, native_insns, helper_insns;
     uint64_t interp_insns, dispatches, links;
+    uint64_t sites;                     /* accesses translated with one */
+    uint64_t sites_wide, sites_none;    /* site kind changes (bt_helpers.c) */
 };
 
 /* What translated code tests on every back edge, allocated on its own: a
@@ -131,9 +170,11 @@ struct bt_vcpu {
     uintptr_t exit0;        /* leave, returning 0 (RIP already stored) */
     uintptr_t epilogue;     /* leave, returning rax */
     uintptr_t jc_lookup;    /* rax = RIP (stored): jump cache, else exit0 */
-    /* Instructions whose sites missed too often (open addressing, 0 =
-     * empty; full: no more are added). */
-    uint64_t nosite[BT_NOSITE_SIZE];
+    /* Instructions whose sites changed kind from BT_SITE_PAGE (open
+     * addressing: rip + 1, 0 = empty; full: no more are added), and to
+     * what. */
+    uint64_t site_note[BT_NOSITE_SIZE];
+    uint8_t site_note_kind[BT_NOSITE_SIZE];
     /* The context the jump cache was filled in. */
     unsigned jc_mode;
     uint64_t jc_tlb_gen;
@@ -194,11 +235,18 @@ uint64_t bt_helper_load_rmw(struct x86_cpu *cpu, uint64_t off, uint32_t info);
 void bt_helper_store(struct x86_cpu *cpu, uint64_t off, uint32_t info, uint64_t val);
 uint64_t bt_helper_cond(struct x86_cpu *cpu, uint64_t cc);
 void bt_helper_fold_cf(struct x86_cpu *cpu);
-/* A site of the instruction at rip in block b goes back and forth between
- * two pages: that instruction goes without sites from now on (backend_mem.c:
- * use_site), and b is translated again. */
-void bt_helper_site_thrash(struct bt_vcpu *bt, struct bt_block *b, uint64_t rip);
-/* Does the instruction at rip go without sites (bt_helper_site_thrash)? */
-bool bt_nosite(const struct bt_vcpu *bt, uint64_t rip);
+/* BT_SITE_WIDE site `site` of block b (its instruction at rip) missed
+ * both its entries and the TLB has the access's page, host = linear +
+ * addend: the site's entries take it (backend_mem.c, "sites").  Returns
+ * addend.  A site that refills too often changes kind, and b is
+ * translated again. */
+uint64_t bt_helper_site_fill(struct bt_vcpu *bt, struct bt_block *b, uint64_t rip, uint64_t site,
+                             uint64_t page, uint64_t addend);
+/* Site `site` of block b changed between its entries SITE_THRASH times: if
+ * that came fast, its instruction's site changes kind and b is translated
+ * again.  Returns the addend of its first entry. */
+uint64_t bt_helper_site_switch(struct bt_vcpu *bt, struct bt_block *b, uint64_t rip, uint64_t site);
+/* The kind of site the instruction at rip gets (enum bt_site_kind). */
+int bt_site_kind(const struct bt_vcpu *bt, uint64_t rip);
 
 #endif

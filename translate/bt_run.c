@@ -112,7 +112,8 @@ void bt_get_info(const struct bt_vcpu *bt, struct bt_info *info)
         .invalidations = bt->stats.invalidations, .native_insns = bt->stats.native_insns,
         .helper_insns = bt->stats.helper_insns, .interp_insns = bt->stats.interp_insns,
         .dispatches = bt->stats.dispatches, .links = bt->stats.links,
-        .code_bytes = bt->code.used,
+        .code_bytes = bt->code.used, .sites = bt->stats.sites,
+        .sites_wide = bt->stats.sites_wide, .sites_none = bt->stats.sites_none,
     };
 }
 

@@ -311,8 +311,8 @@ START_TEST(test_site_remap)
 }
 END_TEST
 
-/* A site that misses at random: its block is translated again without
- * it, and the results are the same. */
+/* A site that misses at random (two adjacent pages): its block is
+ * translated again with a wide site, and the results are the same. */
 START_TEST(test_site_thrash)
 {
     uint32_t a = 7, b = 1000;
@@ -321,6 +321,66 @@ START_TEST(test_site_thrash)
     load_both(CODE, prog_thrash, sizeof(prog_thrash));
     run_compare(0, EXIT_HLT);
     ck_assert_uint_eq(W[1].cpu->gpr[R_RBX], 150 * 7 + 150 * 1000 + 300 * 301 / 2);
+}
+END_TEST
+
+/* Two-entry sites: a load going back and forth among pages, at random or
+ * in runs, and after each of its three rounds one of the pages remapped
+ * (PTE + INVLPG: its frame goes to 0xa000 and back): the loads after the
+ * INVLPG must see the new mapping through either entry.
+ * mov esi, 3 / L: mov ecx, 400 / M: mov eax, ecx / shr eax, RUN /
+ * and eax, MASK / shl eax, SHIFT / mov edx, [eax + 0x5000] / add ebx, edx /
+ * dec ecx / jnz M / xor dword [PTE], (PAGE ^ 0xa) << 12 / invlpg [PAGE] /
+ * dec esi / jnz L / hlt */
+static const uint8_t prog_pages[] = { 0xbe, 0x03, 0x00, 0x00, 0x00, 0xb9, 0x90, 0x01, 0x00, 0x00, 0x89, 0xc8, 0xc1, 0xe8, 0x07, 0x83, 0xe0, 0x01, 0xc1, 0xe0, 0x0c, 0x8b, 0x90, 0x00, 0x50, 0x00, 0x00, 0x01, 0xd3, 0x49, 0x75, 0xea, 0x81, 0x35, 0x18, 0x10, 0x02, 0x00, 0x00, 0xc0, 0x00, 0x00, 0x0f, 0x01, 0x3d, 0x00, 0x60, 0x00, 0x00, 0x4e, 0x75, 0xd1, 0xf4 };
+enum { PAGES_RUN = 14, PAGES_MASK = 17, PAGES_SHIFT = 20, PAGES_PTE = 34, PAGES_XOR = 39, PAGES_PAGE = 46 };
+static const struct pages_case {
+    uint8_t run, mask, shift; /* page 5 + ((i >> run) & mask) << (shift - 12) */
+    uint8_t page;           /* the one remapped (to 0xa000 and back) */
+    bool wide, none;        /* its site becomes wide / the TLB inline */
+} pages_cases[] = {
+    /* two adjacent pages at random: a range (then, remapped apart, the
+     * TLB inline) */
+    { 0, 1, 12, 0x6, true, true },
+    { 0, 1, 13, 0x7, false, true },    /* two pages apart at random */
+    { 0, 3, 12, 0x6, true, true },     /* four pages: two a range, then none */
+    /* runs of 128 on one page, then on the other: a two-entry site all
+     * along, across the remaps */
+    { 7, 1, 13, 0x7, false, false },
+    { 7, 1, 12, 0x6, false, false },
+};
+
+START_TEST(test_site_pages)
+{
+    const struct pages_case *c = &pages_cases[_i];
+    static const uint32_t val[16] = { [5] = 7, [6] = 1000, [7] = 50000, [8] = 3, [10] = 200000 };
+    uint8_t prog[sizeof(prog_pages)];
+    memcpy(prog, prog_pages, sizeof(prog));
+    prog[PAGES_RUN] = c->run;
+    prog[PAGES_MASK] = c->mask;
+    prog[PAGES_SHIFT] = c->shift;
+    prog[PAGES_PTE] = (uint8_t)(4 * c->page);   /* the page table is at 0x21000 */
+    prog[PAGES_XOR] = (uint8_t)((c->page ^ 0xa) << 4);
+    prog[PAGES_PAGE] = (uint8_t)(c->page << 4);
+    paging_both(-1);
+    for (int p = 5; p < 16; p++)
+        load_both((uint64_t)p << 12, &val[p], 4);
+    load_both(CODE, prog, sizeof(prog));
+    run_compare(0, EXIT_HLT);
+
+    uint32_t want = 0;
+    for (int round = 0; round < 3; round++)
+        for (uint32_t i = 400; i > 0; i--) {
+            uint32_t p = 5 + ((i >> c->run & c->mask) << (c->shift - 12));
+            want += val[round == 1 && p == c->page ? 10 : p];
+        }
+    ck_assert_uint_eq(W[1].cpu->gpr[R_RBX], want);
+    struct bt_info in;
+    bt_get_info(W[1].bt, &in);
+    if (in.sites) {     /* none out of rbx's reach (under ASan) */
+        ck_assert_uint_eq(in.sites_wide > 0, c->wide);
+        ck_assert_uint_eq(in.sites_none > 0, c->none);
+    }
 }
 END_TEST
 
@@ -611,6 +671,7 @@ static Suite *bt_suite(void)
     tcase_add_test(tc, test_kick_loop);
     tcase_add_test(tc, test_site_remap);
     tcase_add_test(tc, test_site_thrash);
+    tcase_add_loop_test(tc, test_site_pages, 0, (int)(sizeof(pages_cases) / sizeof(pages_cases[0])));
     tcase_add_test(tc, test_real_mode);
     tcase_add_test(tc, test_sti_shadow);
     tcase_add_test(tc, test_single_step);

@@ -107,6 +107,7 @@ static uint64_t lazy_status(const struct x86_cpu *cpu)
 
 uint64_t x86_get_rflags(struct x86_cpu *cpu)
 {
+    lf_settle(cpu);
     if (cpu->lazy.op == LF_NONE)
         return cpu->rflags;
     return (cpu->rflags & ~(uint64_t)FL_STATUS) | lazy_status(cpu);
@@ -120,6 +121,7 @@ void x86_set_rflags(struct x86_cpu *cpu, uint64_t rflags)
 
 unsigned x86_get_cf(struct x86_cpu *cpu)
 {
+    lf_settle(cpu);
     if (cpu->lazy.op == LF_NONE)
         return (unsigned)(cpu->rflags & FL_CF);
     return lazy_cf(cpu);

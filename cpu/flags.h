@@ -7,7 +7,12 @@
  *
  * Rare operations whose flags need more than res/src1/src2 (rotates, BT,
  * BCD, BSF...) materialise the flags into cpu->rflags with lf_set_status()
- * and leave op = LF_NONE. */
+ * and leave op = LF_NONE.
+ *
+ * The binary translator may store an ADD, SUB, INC or DEC record without
+ * its result and with its sources as whole host registers (op |
+ * LF_RES_LATER: only their low `size` bytes count); every reader first
+ * settles such a record into the usual form (lf_settle). */
 #ifndef GLASS_CPU_FLAGS_H
 #define GLASS_CPU_FLAGS_H
 
@@ -34,6 +39,21 @@ enum lazy_op {
 static inline uint64_t lf_mask(int size)
 {
     return size >= 8 ? ~0ull : (1ull << (size * 8)) - 1;
+}
+
+#define LF_RES_LATER 0x80   /* op flag: res to compute, sources to truncate */
+
+/* A record stored with LF_RES_LATER becomes an ordinary one. */
+static inline void lf_settle(struct x86_cpu *cpu)
+{
+    struct x86_lazy_flags *l = &cpu->lazy;
+    if (__builtin_expect(!(l->op & LF_RES_LATER), 1))
+        return;
+    uint64_t m = lf_mask(l->size);
+    l->op &= (uint8_t)~LF_RES_LATER;
+    l->src1 &= m;
+    l->src2 &= m;
+    l->res = (l->op == LF_SUB || l->op == LF_DEC ? l->src1 - l->src2 : l->src1 + l->src2) & m;
 }
 
 /* The sign bit of a value of `size` bytes, as 0 or 1. */
@@ -128,6 +148,7 @@ static inline bool lf_cond(struct x86_cpu *cpu, int cc)
     const struct x86_lazy_flags *l = &cpu->lazy;
     bool r;
 
+    lf_settle(cpu);
     if (l->op == LF_NONE)
         return lf_cond_from_rflags(cpu->rflags, cc);
     switch (cc >> 1) {

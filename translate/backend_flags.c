@@ -44,12 +44,43 @@ static void pv_load(struct be *e, const struct pend *p, int f, int r)
 
 /* Store record p into cpu->lazy, with rax and rcx, and without changing
  * the host flags (mov, not, lea): a branch may still read them. */
+/* Value f of record p into its field, whole (a register's upper bytes
+ * too: the reader truncates, LF_RES_LATER). */
+static void pv_store_raw(struct be *e, const struct pend *p, int f)
+{
+    struct x64 *x = &e->x;
+    switch (p->v[f].kind) {
+    case PV_SLOT: {
+        int s = p->v[f].slot, h = e->host_of[s];
+        if (h == X_NONE) {
+            x64_load(x, 8, X_RAX, xm(CPU, be_slot_off(s)));
+            h = X_RAX;
+        }
+        x64_store(x, 8, h, be_lazy_field(f));
+        break;
+    }
+    case PV_IMM:
+        be_store_imm64(e, p->imm2 & lf_mask(p->size), be_lazy_field(f));
+        break;
+    default:    /* PV_STORED: there already */
+        break;
+    }
+}
+
 void be_pend_store(struct be *e, const struct pend *p)
 {
     struct x64 *x = &e->x;
     if (!p->on)
         return;
     int der = p->v[PF_RES].kind == PV_DERIVED ? PF_RES : p->v[PF_SRC1].kind == PV_DERIVED ? PF_SRC1 : -1;
+    if (der == PF_RES) {
+        /* The reader computes the result (cpu/flags.h lf_settle): just
+         * the sources, as they are. */
+        pv_store_raw(e, p, PF_SRC1);
+        pv_store_raw(e, p, PF_SRC2);
+        store_lazy_op(e, p->lf | LF_RES_LATER, p->size);
+        return;
+    }
     if (der >= 0) {
         /* res = src1 + src2 or src1 - src2 (= src1 + ~src2 + 1); src1 =
          * res - src2 or res + src2 */

@@ -365,6 +365,42 @@ START_TEST(test_cond_matches_rflags)
 }
 END_TEST
 
+/* A record stored without its result and with junk above `size` in its
+ * sources (LF_RES_LATER, as the translator stores ADD/SUB/INC/DEC) reads
+ * as the ordinary record: RFLAGS, CF alone and every condition. */
+START_TEST(test_res_later)
+{
+    struct x86_cpu *cpu = new_cpu(), *ref = new_cpu();
+    static const uint8_t ops[] = { LF_ADD, LF_SUB, LF_INC, LF_DEC };
+    for (size_t o = 0; o < sizeof(ops); o++) {
+        for (size_t i = 0; i < NVALUES; i++) {
+            for (size_t j = 0; j < NVALUES; j += 3) {
+                int size = 1 << (j % 4);
+                uint64_t m = x86_size_mask(size);
+                uint64_t a = values[i] & m, b = ops[o] >= LF_INC ? 1 : values[j] & m;
+                bool sub = ops[o] == LF_SUB || ops[o] == LF_DEC;
+                lf_record(ref, ops[o], size, (sub ? a - b : a + b) & m, a, b);
+                uint64_t junk = size == 8 ? 0 : values[(i + j) % NVALUES] & ~m;
+                for (int cc = 0; cc < 17; cc++) {
+                    lf_record(cpu, ops[o] | LF_RES_LATER, size, 0x5a5a5a5a, a | junk, b | junk);
+                    cpu->rflags = ref->rflags = FL_FIXED1 | (i & 1 ? FL_CF : 0);
+                    if (cc == 16) {
+                        ck_assert_uint_eq(x86_get_rflags(cpu), x86_get_rflags(ref));
+                        lf_record(cpu, ops[o] | LF_RES_LATER, size, 0, a | junk, b | junk);
+                        ck_assert_uint_eq(x86_get_cf(cpu), x86_get_cf(ref));
+                    } else {
+                        ck_assert_msg(x86_cond(cpu, cc) == x86_cond(ref, cc), "op %u cc %d a %#llx b %#llx",
+                                      ops[o], cc, (unsigned long long)a, (unsigned long long)b);
+                    }
+                }
+            }
+        }
+    }
+    free(cpu);
+    free(ref);
+}
+END_TEST
+
 START_TEST(test_set_rflags_exact)
 {
     struct x86_cpu *cpu = new_cpu();
@@ -388,6 +424,7 @@ int main(void)
     tcase_add_test(tc, test_mul_flags);
     tcase_add_test(tc, test_cond_matches_rflags);
     tcase_add_test(tc, test_set_rflags_exact);
+    tcase_add_test(tc, test_res_later);
     suite_add_tcase(s, tc);
     return run_suite(s);
 }

@@ -13,7 +13,9 @@
 # docs/examples/cpuheavy.md, and are the constants below), and teach, the
 # teaching kernel's boot with no input (examples/teach/teach.args, -smp 1:
 # it boots, runs its programs and exits; the time to exit).  The wall time
-# includes starting the emulator.  A run counts only if the guest exited
+# includes starting the emulator.  The engines take turns, round by round,
+# so that the host's slower and faster spells fall on all of them alike.
+# A run counts only if the guest exited
 # with its success status and (cpuheavy) printed the same checksum as on
 # QEMU; otherwise the row says "failed" (or "wrong").
 #
@@ -92,27 +94,21 @@ expected_status() {
     fi
 }
 
-# time_runs BINARY ACCEL GUEST: "WALL USER" of the run with the best wall
-# time of RUNS runs, in seconds, on stdout; "failed" if a run failed.  The
-# last run's serial output is left in $tmp/serial.
-time_runs() {
-    local bin=$1 accel=$2 guest=$3 best='' user='' i t u status
-    for ((i = 0; i < RUNS; i++)); do
-        [ "$guest" = teach ] && { bench_args teach "$image" || { echo failed; return; }; }
-        /usr/bin/time -f '%e %U' -o "$tmp/time" timeout -k 5 "$EXAMPLES_TIMEOUT" \
-            "$bin" "${BENCH_ARGS[@]}" -accel "$accel" < /dev/null > "$tmp/serial" 2> "$tmp/stderr"
-        status=$?
-        if [ "$status" != "$(expected_status "$guest")" ]; then
-            echo failed
-            return
-        fi
-        read -r t u < <(tail -n 1 "$tmp/time")
-        if [ -z "$best" ] || [ "$(calc %d "$t < $best")" = 1 ]; then
-            best=$t
-            user=$u
-        fi
-    done
-    echo "$best $user"
+# run_once BINARY ACCEL GUEST: "WALL USER" of one run, in seconds, on
+# stdout; "failed" if it failed.  Its serial output is left in
+# $tmp/serial.ENGINE.
+run_once() {
+    local bin=$1 accel=$2 guest=$3 engine=$4 t u status
+    [ "$guest" = teach ] && { bench_args teach "$image" || { echo failed; return; }; }
+    /usr/bin/time -f '%e %U' -o "$tmp/time" timeout -k 5 "$EXAMPLES_TIMEOUT" \
+        "$bin" "${BENCH_ARGS[@]}" -accel "$accel" < /dev/null > "$tmp/serial.$engine" 2> "$tmp/stderr"
+    status=$?
+    if [ "$status" != "$(expected_status "$guest")" ]; then
+        echo failed
+        return
+    fi
+    read -r t u < <(tail -n 1 "$tmp/time")
+    echo "$t $u"
 }
 
 row() {
@@ -137,26 +133,41 @@ for guest in $GUESTS; do
 
     engines=("qemu-tcg")
     for accel in $ACCELS; do engines+=("glass-$accel"); done
+    # RUNS rounds, each running every engine once in turn (so that a
+    # slower or faster spell of the host falls on all of them alike); each
+    # engine's best wall time is kept, with that run's user time.
+    declare -A best=() user=()
+    for ((round = 0; round < RUNS; round++)); do
+        for engine in "${engines[@]}"; do
+            [ "${best[$engine]:-}" = failed ] && continue
+            if [ "$engine" = qemu-tcg ]; then
+                command -v "$QEMU" > /dev/null 2>&1 || { best[$engine]=missing; continue; }
+                r=$(run_once "$QEMU" tcg "$guest" "$engine")
+            else
+                command -v "$GLASS" > /dev/null 2>&1 || { best[$engine]=failed; continue; }
+                r=$(run_once "$GLASS" "${engine#glass-}" "$guest" "$engine")
+            fi
+            read -r t u <<< "$r"
+            if [ "$t" = failed ]; then
+                best[$engine]=failed
+            elif [ -z "${best[$engine]:-}" ] || [ "$(calc %d "$t < ${best[$engine]}")" = 1 ]; then
+                best[$engine]=$t
+                user[$engine]=$u
+            fi
+        done
+    done
     for engine in "${engines[@]}"; do
-        if [ "$engine" = qemu-tcg ]; then
-            if ! command -v "$QEMU" > /dev/null 2>&1; then
-                row "$guest" "$engine" - "missing" - - -
-                continue
-            fi
-            r=$(time_runs "$QEMU" tcg "$guest")
-        else
-            if ! command -v "$GLASS" > /dev/null 2>&1; then
-                row "$guest" "$engine" - "failed" - - -
-                continue
-            fi
-            r=$(time_runs "$GLASS" "${engine#glass-}" "$guest")
+        if [ "${best[$engine]:-}" = missing ]; then
+            row "$guest" "$engine" - "missing" - - -
+            continue
         fi
+        r="${best[$engine]:-failed} ${user[$engine]:-}"
         read -r t u <<< "$r"
         if [ "$guest" = teach ]; then
             iters=- sum=boot
         else
-            iters=$(sed -n 's/^iterations: //p' "$tmp/serial")
-            sum=$(sed -n 's/^checksum: //p' "$tmp/serial")
+            iters=$(sed -n 's/^iterations: //p' "$tmp/serial.$engine")
+            sum=$(sed -n 's/^checksum: //p' "$tmp/serial.$engine")
         fi
         if [ "$t" = failed ] || [ -z "$iters" ] || [ -z "$sum" ]; then
             row "$guest" "$engine" "${iters:--}" failed - - -

@@ -24,6 +24,17 @@ static struct bt_vcpu *translator(struct dbg_session *s)
     return m->vcpu[s->d.cur_vcpu].accel_state;
 }
 
+/* Guest instruction i of block b, disassembled; its length, or <= 0.  A
+ * block's instructions all lie in its first one's page. */
+static int guest_insn(struct dbg_session *s, const struct bt_block_info *b, int i, char *text,
+                      size_t len)
+{
+    uint64_t rip = b->insn_rip[i];
+    const uint8_t *code = b->guest_code + (int64_t)(rip - b->rip);
+    size_t room = 4096 - (size_t)(rip & 4095);
+    return disas_one((int)b->bits, code, room < 15 ? room : 15, rip, &s->syms, text, len);
+}
+
 struct ir_printer {
     struct dbg_session *s;
     const struct bt_block_info *b;
@@ -35,19 +46,9 @@ static void print_ir_line(void *opaque, int gi, const char *text)
     struct ir_printer *p = opaque;
     if (gi != p->last_gi) {
         /* the guest instruction the following ops come from */
-        const uint8_t *code = p->b->guest_code;
-        size_t off = 0;
-        int len = 0;
         char insn[128] = "?";
-        for (int i = 0; i <= gi && off < (size_t)p->b->guest_bytes; i++) {
-            len = disas_one((int)p->b->bits, code + off, (size_t)p->b->guest_bytes - off,
-                            p->b->rip + off, &p->s->syms, insn, sizeof(insn));
-            if (len <= 0)
-                break;
-            if (i < gi)
-                off += (size_t)len;
-        }
-        fprintf(p->s->out, "  ; [%d] %#" PRIx64 ": %s\n", gi, p->b->rip + off, insn);
+        guest_insn(p->s, p->b, gi, insn, sizeof(insn));
+        fprintf(p->s->out, "  ; [%d] %#" PRIx64 ": %s\n", gi, p->b->insn_rip[gi], insn);
         p->last_gi = gi;
     }
     fprintf(p->s->out, "      %s\n", text);
@@ -77,16 +78,14 @@ DBG_CMD(cmd_info_tb)
             b.guest_bytes, b.host_bytes, b.host_addr, b.execs);
 
     fprintf(s->out, "guest code:\n");
-    size_t off = 0;
-    for (int i = 0; i < b.insns && off < (size_t)b.guest_bytes; i++) {
+    for (int i = 0; i < b.insns; i++) {
         char text[128];
-        int len = disas_one((int)b.bits, b.guest_code + off, (size_t)b.guest_bytes - off,
-                            b.rip + off, &s->syms, text, sizeof(text));
-        fprintf(s->out, "  %#" PRIx64 ": %s\n", b.rip + off, text);
+        int len = guest_insn(s, &b, i, text, sizeof(text));
+        fprintf(s->out, "  %#" PRIx64 ": %s\n", b.insn_rip[i], text);
         if (len <= 0)
             break;
-        off += (size_t)len;
     }
+    size_t off;
 
     fprintf(s->out, "IR:\n");
     struct ir_printer p = { s, &b, -1 };

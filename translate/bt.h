@@ -57,7 +57,9 @@ struct bt_block_info {
     int user;                   /* translated for CPL 3 */
     int insns, native, guest_bytes;
     uint64_t execs;             /* times entered */
-    const uint8_t *guest_code;  /* host view of the guest bytes */
+    const uint8_t *guest_code;  /* host view of the guest bytes at rip */
+    const uint64_t *insn_rip;   /* each instruction's RIP: a block may go on
+                                   at a branch's target (same page) */
     const uint8_t *host_code;   /* the translation (readable copy) */
     size_t host_bytes;
     uint64_t host_addr;         /* where it runs */

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "cpu/exception.h"
+#include "cpu/flags.h"
 #include "cpu/mmu.h"
 #include "mem/memmap.h"
 #include "translate/bt.h"
@@ -71,43 +72,69 @@ static bool ends_block(int op)
     }
 }
 
+/* A Jcc's target the block may go on at instead of its next instruction
+ * (decode_block): backward in the same page (a loop's way round, which is
+ * usually taken), not the block's start (that is the block's own loop), not
+ * an instruction the block has already. */
+static bool follow_jcc(uint64_t t, uint64_t at, uint64_t page_rip, const uint64_t *rips, int n)
+{
+    if (t >= at || t < page_rip || t == rips[0])
+        return false;
+    for (int i = 0; i < n; i++)
+        if (rips[i] == t)
+            return false;
+    return true;
+}
+
 /* Decode the block at host (CS:RIP, linear lin) into the scratch arrays;
- * returns the number of instructions and the bytes they cover. */
+ * returns the number of instructions, and the page offsets of the code
+ * they cover (*lo, *hi).  A block is straight-line code, except that at up
+ * to BT_MAX_FOLLOWS backward conditional branches it goes on at the
+ * target (the frontend turns the branch round: not taken, it leaves):
+ * the heap sort's inner loop runs through three blocks otherwise. */
 static int decode_block(const struct bt_vcpu *bt, const uint8_t *host, uint64_t lin,
-                        unsigned mode, struct x86_insn *insn, uint64_t *rips, size_t *bytes)
+                        unsigned mode, struct x86_insn *insn, uint64_t *rips, size_t *lo,
+                        size_t *hi)
 {
     struct x86_cpu *cpu = bt->cpu;
     int bits = (int)(mode & BT_MODE_BITS);
-    size_t avail = BT_PAGE - (lin & (BT_PAGE - 1)), off = 0;
+    size_t start = lin & (BT_PAGE - 1), cur = start;
+    const uint8_t *page = host - start;
     uint64_t rip = cpu->rip, mask = bits == 64 ? ~0ull : 0xffffffffull;
-    int n = 0, side_exits = 0;
+    uint64_t page_rip = (rip - start) & mask;
+    int n = 0, side_exits = 0, follows = 0;
 
-    if (bits != 64) {   /* flat: the limit is 4 GiB, nothing runs past it */
-        uint64_t room = 0x100000000ull - rip;
-        if (room < avail)
-            avail = (size_t)room;
-    }
+    *lo = *hi = start;
     while (n < BT_MAX_INSNS) {
+        uint64_t at = (page_rip + cur) & mask;
         /* A breakpoint ends the block before it (cpu/break_cut.h). */
-        if (n > 0 && bt->cut.n && break_cut_has(&bt->cut, (rip + off) & mask))
+        if (n > 0 && bt->cut.n && break_cut_has(&bt->cut, at))
             break;
-        int len = x86_decode(&insn[n], host + off, avail - off, bits);
+        int len = x86_decode(&insn[n], page + cur, BT_PAGE - cur, bits);
         if (len == X86_DECODE_TOO_LONG && n == 0)
             x86_raise(cpu, X86_GP, 0);
         if (len <= 0)
             break;      /* crosses the page: the next block's problem */
-        rips[n] = (rip + off) & mask;
-        off += (size_t)len;
+        rips[n] = at;
+        cur += (size_t)len;
+        if (cur > *hi)
+            *hi = cur;
         /* A Jcc becomes a side exit and the block goes on (a few times). */
-        if (insn[n].op == X86_OP_JCC && side_exits < BT_MAX_SIDE_EXITS && off < avail) {
+        if (insn[n].op == X86_OP_JCC && side_exits < BT_MAX_SIDE_EXITS && cur < BT_PAGE) {
+            uint64_t t = (at + (uint64_t)len + insn[n].imm) & lf_mask(insn[n].opsize);
             side_exits++;
             n++;
+            if (follows < BT_MAX_FOLLOWS && follow_jcc(t, at, page_rip, rips, n)) {
+                follows++;
+                cur = (size_t)(t - page_rip);
+                if (cur < *lo)
+                    *lo = cur;
+            }
             continue;
         }
-        if (ends_block(insn[n++].op) || off >= avail)
+        if (ends_block(insn[n++].op) || cur >= BT_PAGE)
             break;
     }
-    *bytes = off;
     return n;
 }
 
@@ -118,9 +145,9 @@ static struct bt_block *build(struct bt_vcpu *bt, const uint8_t *host, uint64_t 
     struct x86_insn insn[BT_MAX_INSNS];
     uint64_t rips[BT_MAX_INSNS], gpa;
     uint32_t pfec;
-    size_t bytes;
+    size_t lo, hi;
 
-    int n = decode_block(bt, host, lin, mode, insn, rips, &bytes);
+    int n = decode_block(bt, host, lin, mode, insn, rips, &lo, &hi);
     if (n == 0)
         return NULL;
     if (x86_translate(cpu, lin, ACC_EXEC, &gpa, &pfec) < 0)
@@ -130,11 +157,12 @@ static struct bt_block *build(struct bt_vcpu *bt, const uint8_t *host, uint64_t 
         nat = bt_frontend(&bt->ir, insn, rips, n, mode);
         if (!bt->ir.overflow || n == 1)
             break;
-        n /= 2;         /* too many IR ops: a shorter block */
-        bytes = (size_t)(rips[n - 1] - rips[0]) + insn[n - 1].len;
+        n /= 2;         /* too many IR ops: a shorter block (what it covers is
+                           still within lo..hi) */
     }
     if (bt->ir.overflow)
         return NULL;
+    gpa -= (lin & (BT_PAGE - 1)) - lo;  /* the block covers [gpa, gpa + hi - lo) */
 
     uint32_t nsites = 0;
     for (int i = 0; i < bt->ir.n; i++)
@@ -160,7 +188,7 @@ static struct bt_block *build(struct bt_vcpu *bt, const uint8_t *host, uint64_t 
     b->mode = mode;
     b->gpa = gpa;
     b->n = (uint16_t)n;
-    b->bytes = (uint16_t)bytes;
+    b->bytes = (uint16_t)(hi - lo);
     b->native = (uint8_t)nat;
 
     if (bt->code.size - bt->code.used < BT_CODE_MARGIN)

@@ -13,7 +13,8 @@
 static void fill(const struct bt_vcpu *bt, const struct bt_block *b, struct bt_block_info *o)
 {
     *o = (struct bt_block_info){
-        .rip = b->rip, .gpa = b->gpa, .bits = b->mode & BT_MODE_BITS,
+        .rip = b->rip, .gpa = (b->gpa & ~(uint64_t)(BT_PAGE - 1)) | (b->rip & (BT_PAGE - 1)),
+        .bits = b->mode & BT_MODE_BITS, .insn_rip = b->insn_rip,
         .user = !!(b->mode & BT_MODE_USER), .insns = b->n, .native = b->native,
         .guest_bytes = b->bytes, .execs = b->execs, .guest_code = b->host,
         .host_code = bt->code.rw + b->entry_off, .host_bytes = b->code_bytes,
@@ -29,8 +30,9 @@ static const struct bt_block *find(const struct bt_vcpu *bt, uint64_t rip)
             continue;
         if (b->rip == rip)
             return b;
-        if (!inside && rip > b->rip && rip < b->rip + b->bytes)
-            inside = b;
+        for (int i = 1; i < b->n && !inside; i++)
+            if (b->insn_rip[i] == rip)
+                inside = b;
     }
     return inside;
 }

@@ -37,6 +37,7 @@
 
 #define BT_MAX_INSNS 64
 #define BT_MAX_SIDE_EXITS 7 /* conditional branches a block goes on after */
+#define BT_MAX_FOLLOWS 2    /* ... of them backward, going on at the target */
 #define BT_MAX_LINKS (2 * (2 + BT_MAX_SIDE_EXITS)) /* twice: a loop's copy has its own */
 #define BT_PAGE BLOCK_INDEX_PAGE   /* a block never crosses one (the index relies on it) */
 

@@ -22,6 +22,7 @@ struct fe {
     int bits;
     uint64_t rip, next;
     uint8_t last_lazy;      /* last lazy op recorded in the block, LF_NONE: unknown */
+    bool follows_target;    /* a Jcc whose target is the block's next instruction */
 };
 
 static struct ir_op *op(struct fe *f, int code)
@@ -544,6 +545,13 @@ static bool branch(struct fe *f)
         o->imm = t;
         o->imm2 = f->next;
         o->cc = in->cond;
+        if (in->op == X86_OP_JCC && f->follows_target) {
+            /* The block goes on at the target (bt_cache.c decode_block):
+             * turned round, not taken leaves. */
+            o->imm = f->next;
+            o->imm2 = t;
+            o->cc = in->cond ^ 1;
+        }
         return true;
     case X86_OP_RET:
         if (in->opsize != stack_size(f))
@@ -681,6 +689,7 @@ int bt_frontend(struct ir_block *ir, const struct x86_insn *insns, const uint64_
         f.in = &insns[i];
         f.rip = rips[i];
         f.next = (rips[i] + insns[i].len) & code_mask;
+        f.follows_target = i + 1 < n && rips[i + 1] != f.next;
         if (native(&f)) {
             nat++;
             continue;

@@ -630,6 +630,40 @@ START_TEST(test_breakpoint)
 }
 END_TEST
 
+/* A block goes on at a backward Jcc's target (bt_cache.c decode_block),
+ * the branch turned round: mov ecx, 100 / xor eax, eax / xor ebx, ebx /
+ * jmp l2 / l1: add eax, ecx / test ecx, 1 / jz l2 / add ebx, ecx / l2: dec
+ * ecx / jnz l1 / hlt.  The block at l2 runs dec, jnz (taken: on at l1),
+ * add, test, jz, add, dec again, ...  Then with a breakpoint on the add at
+ * l1, inside that block's second part. */
+static const uint8_t prog_trace[] = { 0xb9, 0x64, 0x00, 0x00, 0x00, 0x31, 0xc0, 0x31, 0xdb, 0xeb, 0x0c, 0x01, 0xc8, 0xf7, 0xc1, 0x01, 0x00, 0x00, 0x00, 0x74, 0x02, 0x01, 0xcb, 0x49, 0x75, 0xf1, 0xf4 };
+
+START_TEST(test_trace)
+{
+    load_both(CODE, prog_trace, sizeof(prog_trace));
+    run_compare(0, EXIT_HLT);
+    ck_assert_uint_eq(W[1].cpu->gpr[R_RAX], 4950);
+    ck_assert_uint_eq(W[1].cpu->gpr[R_RBX], 2500);
+    struct bt_block_info bi;    /* dec, jnz, then on at l1: add ... */
+    ck_assert_int_eq(bt_block_lookup(W[1].bt, CODE + 0x17, &bi), 0);
+    ck_assert_int_gt(bi.insns, 3);
+    ck_assert_uint_eq(bi.insn_rip[2], CODE + 0xb);
+}
+END_TEST
+
+START_TEST(test_trace_breakpoint)
+{
+    load_both(CODE, prog_trace, sizeof(prog_trace));
+    stop_at(CODE + 0xb, 0, 3);
+    struct debug_ctl none = { .nbreak = 0 };
+    bt_set_debug(W[1].bt, &none);
+    interp_set_debug(W[0].ic, &none);
+    run_compare(0, EXIT_HLT);
+    ck_assert_uint_eq(W[1].cpu->gpr[R_RAX], 4950);
+}
+END_TEST
+
+
 /* Guest MIPS of the interpreter's benchmark loop on both (printed). */
 START_TEST(test_speed)
 {
@@ -666,6 +700,8 @@ static Suite *bt_suite(void)
     tcase_add_test(tc, test_loop_budget);
     tcase_add_test(tc, test_fold32);
     tcase_add_test(tc, test_esp_upper);
+    tcase_add_test(tc, test_trace);
+    tcase_add_test(tc, test_trace_breakpoint);
     tcase_add_test(tc, test_masked_interrupt);
     tcase_add_test(tc, test_nmi);
     tcase_add_test(tc, test_kick_loop);

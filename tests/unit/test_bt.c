@@ -607,6 +607,15 @@ static void stop_at(uint64_t rip0, uint64_t rip1, int nstops)
     }
 }
 
+/* No breakpoints any more: both run to their HLT, compared. */
+static void finish_free(void)
+{
+    struct debug_ctl none = { .nbreak = 0 };
+    bt_set_debug(W[1].bt, &none);
+    interp_set_debug(W[0].ic, &none);
+    run_compare(0, EXIT_HLT);
+}
+
 START_TEST(test_breakpoint)
 {
     load_both(CODE, prog_p32, sizeof(prog_p32));
@@ -622,10 +631,7 @@ START_TEST(test_breakpoint)
     stop_at(CODE + 10, 0, 2);
     stop_at(CODE + 9, 0, 1);
     stop_at(CODE + 7, CODE + 9, 1);
-    struct debug_ctl none = { .nbreak = 0 };
-    bt_set_debug(W[1].bt, &none);
-    interp_set_debug(W[0].ic, &none);
-    run_compare(0, EXIT_HLT);
+    finish_free();
     ck_assert_uint_eq(W[1].cpu->gpr[R_RAX], 500500);
 }
 END_TEST
@@ -655,14 +661,10 @@ START_TEST(test_trace_breakpoint)
 {
     load_both(CODE, prog_trace, sizeof(prog_trace));
     stop_at(CODE + 0xb, 0, 3);
-    struct debug_ctl none = { .nbreak = 0 };
-    bt_set_debug(W[1].bt, &none);
-    interp_set_debug(W[0].ic, &none);
-    run_compare(0, EXIT_HLT);
+    finish_free();
     ck_assert_uint_eq(W[1].cpu->gpr[R_RAX], 4950);
 }
 END_TEST
-
 
 /* Guest MIPS of the interpreter's benchmark loop on both (printed). */
 START_TEST(test_speed)

@@ -200,9 +200,10 @@ struct x86_cpu_env {
     volatile int intr_pending;
     volatile int stop_request;
     /* Zeroed by x86_kick whenever one of the two above is set: the budget
-     * the binary translator's loops compare with (translate/bt_run.c), so
-     * a loop that never leaves its block notices at its next back edge;
-     * NULL when no translator runs this vCPU. */
+     * the binary translator's blocks compare with at their entry and at a
+     * loop's back edge (translate/bt_run.c), so translated code that never
+     * returns to the dispatcher still notices; NULL when no translator
+     * runs this vCPU. */
     uint64_t *volatile kick;
     /* The local APIC's share of the CPU (NULL: no LAPIC).  msr_hook sees
      * RDMSR before cpu/msr.c and WRMSR after cpu/msr.c accepted the value;

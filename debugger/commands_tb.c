@@ -85,14 +85,13 @@ DBG_CMD(cmd_info_tb)
         if (len <= 0)
             break;
     }
-    size_t off;
 
     fprintf(s->out, "IR:\n");
     struct ir_printer p = { s, &b, -1 };
     bt_block_ir(bt, b.rip, print_ir_line, &p);
 
     fprintf(s->out, "host code (x86-64):\n");
-    off = 0;
+    size_t off = 0;
     while (off < b.host_bytes) {
         char text[128];
         int len = disas_one(64, b.host_code + off, b.host_bytes - off, b.host_addr + off, NULL,

@@ -61,8 +61,8 @@ static bool pic_reaches_cpu(struct machine *m, int i)
 
 void board_update_intr(struct machine *m)
 {
-    /* A pending NMI counts too: translated code tests intr_pending
-     * alone on its way into a block (translate/backend_x64.c). */
+    /* A pending NMI counts too.  Whatever is pending kicks a running
+     * translated loop (x86_kick): its budget test sees it. */
     for (int i = 0; i < m->nvcpus; i++) {
         m->vcpu[i].cpu.env.intr_pending =
             lapic_has_interrupt(&m->lapic[i]) || pic_reaches_cpu(m, i) || m->vcpu[i].cpu.nmi_pending;

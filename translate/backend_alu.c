@@ -215,11 +215,7 @@ void be_emit_addr(struct be *e, const struct ir_op *o)
 {
     uint64_t mask = o->size == 8 ? ~0ull : 0xffffffffull;
     bool full = o->size == 8;   /* a 32-bit lea reads the low halves only */
-    int dst = e->fwd != X_NONE ? e->fwd : HV(o->d);
-    if (e->fwd != X_NONE) {
-        be_clobber_host_when(e, e->fwd, false);    /* lea reads, then writes */
-        be_slot_written(e, be_slot_of_host(e, e->fwd));
-    }
+    int dst = be_result_reg(e, o);      /* lea reads, then writes */
     if (o->a == IR_NOREG && o->b == IR_NOREG) {
         be_def(e, o->d);
         x64_mov_ri(&e->x, dst, o->imm & mask);

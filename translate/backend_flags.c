@@ -168,8 +168,8 @@ void be_slot_written(struct be *e, int s)
         }
         /* spill: the value as it is now into its field; whole, for a
          * record stored without its result (LF_RES_LATER truncates) */
-        if (p->v[PF_RES].kind == PV_DERIVED && e->host_of[s] != X_NONE) {
-            x64_store(&e->x, 8, e->host_of[s], be_lazy_field(f));
+        if (p->v[PF_RES].kind == PV_DERIVED) {
+            pv_store_raw(e, p, f);
         } else {
             slot_value(e, p->size, X_RAX, s);
             x64_store(&e->x, 8, X_RAX, be_lazy_field(f));

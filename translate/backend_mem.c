@@ -267,11 +267,7 @@ static void stubs_resume_here(struct be *e, const struct ir_op *o)
 void be_emit_load(struct be *e, const struct ir_op *o)
 {
     struct x64 *x = &e->x;
-    int dst = e->fwd != X_NONE ? e->fwd : HV(o->d);
-    if (e->fwd != X_NONE) {
-        be_clobber_host_when(e, e->fwd, false);    /* written by the last instruction */
-        be_slot_written(e, be_slot_of_host(e, e->fwd));
-    }
+    int dst = be_result_reg(e, o);      /* written by the last instruction */
     be_stub_regs(e, o);
     be_def(e, o->d);
     if (!e->bt->cpu->env.tlb) {

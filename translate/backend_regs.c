@@ -378,15 +378,24 @@ void be_call_synced(struct be *e, const void *fn, uint64_t arg)
     be_cache_reload(e);
 }
 
+/* Where op o's result goes: the cache register it is forwarded to
+ * (e->fwd: it changes now, so what aliases it is copied out and its slot
+ * counts as written), else HV(o->d). */
+int be_result_reg(struct be *e, const struct ir_op *o)
+{
+    if (e->fwd == X_NONE)
+        return HV(o->d);
+    be_clobber_host_when(e, e->fwd, false);
+    be_slot_written(e, be_slot_of_host(e, e->fwd));
+    return e->fwd;
+}
+
 void be_emit_lds(struct be *e, const struct ir_op *o)
 {
-    int h = be_cached_reg(e, o->imm), d = HV(o->d), sub, s = be_gpr_slot(o->imm, &sub);
-    if (e->fwd != X_NONE) {     /* straight into the register the next op writes */
-        d = e->fwd;
-        be_clobber_host_when(e, d, false);
-        be_slot_written(e, be_slot_of_host(e, d));
-        s = -1;
-    }
+    int h = be_cached_reg(e, o->imm), sub, s = be_gpr_slot(o->imm, &sub);
+    int d = be_result_reg(e, o);
+    if (e->fwd != X_NONE)
+        s = -1;                 /* d is not a copy of the slot to keep */
     be_def(e, o->d);
     if (s >= 0 && !sub && o->size >= 4) {
         e->vslot[o->d] = (int8_t)s;

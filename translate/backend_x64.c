@@ -378,16 +378,19 @@ static void emit_stub(struct be *e, struct stub *s)
          * high, which only leaves a little early; going on adds the block
          * less u, leaving takes u back. */
         int u = be_from_here(e, o) - 1;
-        if (laps_to_head2(e, s) && s != e->head2_stub)
-            break;      /* the copy's own back edge: all done before the copy */
-        size_t leave = s == e->head2_stub ? e->head2_leave : count_block(e, e->b->n - u);
+        size_t leave;
         if (s == e->head2_stub) {
-            /* the fast way is before the copy (emit_loop_head2) */
-        } else if (e->has_head2 && be_pend_eq(&s->pend, &e->head2_pend)) {
-            x64_jmp(x, x->run + e->head2);  /* the head that has it pending */
+            leave = e->head2_leave;     /* the fast way is before the copy */
+        } else if (laps_to_head2(e, s)) {
+            break;      /* the copy's own back edge: all done before the copy */
         } else {
-            be_pend_store(e, &s->pend);
-            x64_jmp(x, x->run + e->loop_head);
+            leave = count_block(e, e->b->n - u);
+            if (e->head2_stub && be_pend_eq(&s->pend, &e->head2_stub->pend)) {
+                x64_jmp(x, x->run + e->head2);  /* the head that has it pending */
+            } else {
+                be_pend_store(e, &s->pend);
+                x64_jmp(x, x->run + e->loop_head);
+            }
         }
         x64_patch(x, leave, x64_here(x));
         be_icount_add(e, -u);
@@ -487,6 +490,18 @@ static int emit_step(struct be *e, int i)
 #define PEEL_MAX 8
 #define COPY_MAX 32
 
+/* What a translation pass starts from (the block's, the copy's): nothing
+ * pending, nothing known of the host flags or upper halves, no op planned
+ * ahead. */
+static void pass_start(struct be *e)
+{
+    e->upper_zero = 0;
+    e->hf_lf = LF_NONE;
+    e->arm_at = e->planned_at = e->skip_sts = e->fold_op = e->imm_store = e->st_at = -1;
+    e->fwd = X_NONE;
+    e->skip_next = false;
+}
+
 static void emit_loop_head2(struct be *e)
 {
     const struct ir_block *ir = e->ir;
@@ -501,15 +516,10 @@ static void emit_loop_head2(struct be *e)
     /* That back edge's budget test (its ST_LOOP stub) goes first and falls
      * into the copy: one taken branch a lap, the back edge itself. */
     size_t leave = count_block(e, e->b->n - (be_from_here(e, loop->o) - 1));
-    e->head2_pend = loop->pend;
     /* The state the loop head is translated in (as after the prologue),
      * with the record pending. */
+    pass_start(e);
     e->pend = loop->pend;
-    e->upper_zero = 0;
-    e->hf_lf = LF_NONE;
-    e->arm_at = e->planned_at = e->skip_sts = e->fold_op = e->imm_store = e->st_at = -1;
-    e->fwd = X_NONE;
-    e->skip_next = false;
     e->head2 = e->x.pos;
     int back = loop->o->gi;
     bool whole = back < COPY_MAX, joined = false;
@@ -531,7 +541,6 @@ static void emit_loop_head2(struct be *e)
     /* A whole copy may also end with the block (its last instruction
      * leaves by itself). */
     if ((joined || (whole && i == ir->n)) && !e->x.overflow) {
-        e->has_head2 = true;
         e->head2_stub = loop;
         e->head2_check = pos;
         e->head2_leave = leave;
@@ -549,16 +558,13 @@ int bt_backend(struct bt_vcpu *bt, struct bt_block *b, const struct ir_block *ir
     static struct be e;     /* large; the translator runs on one thread */
 
     memset(&e, 0, sizeof(e));
-    e.fwd = X_NONE;
+    pass_start(&e);
     e.bt = bt;
     e.b = b;
     e.x = (struct x64){ .buf = c->rw + c->used, .run = (uintptr_t)c->rx + c->used,
                         .cap = c->size - c->used };
-    e.hf_lf = LF_NONE;
     for (int i = 0; i < BT_MAX_LINKS; i++)
         b->link[i].from = NULL;
-
-    e.arm_at = e.planned_at = e.skip_sts = e.fold_op = e.imm_store = e.st_at = -1;
     e.ir = ir;
     e.sites = be_sites_in_reach(&e) && !bt->no_sites;
     for (int i = 0, n = 0; i < ir->n; i++) {

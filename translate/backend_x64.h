@@ -56,10 +56,6 @@ _Static_assert(sizeof(struct tlb_entry) == 1u << TLB_ENTRY_SHIFT, "TLB entries a
 
 _Static_assert(offsetof(struct x86_lazy_flags, size) == offsetof(struct x86_lazy_flags, op) + 1,
                "lazy op and size are stored as one 16-bit value");
-_Static_assert(offsetof(struct x86_cpu, env.stop_request) ==
-                   offsetof(struct x86_cpu, env.intr_pending) + 4 &&
-               sizeof(int) == 4,
-               "intr_pending and stop_request are tested as one 8-byte value");
 
 enum stub_kind { ST_LOAD, ST_STORE, ST_CANON, ST_SMC, ST_GOTO, ST_LOOP, ST_SIDE, ST_SITES };
 
@@ -192,14 +188,13 @@ struct be {
     uint8_t vsize[IR_VREGS];
     size_t gi_pos[BT_MAX_INSNS];    /* where each guest instruction's code starts */
     struct pend gi_pend[BT_MAX_INSNS]; /* ... and the record pending there */
-    bool has_head2;         /* emit_loop_head2 made a copy of the loop head */
-    size_t head2;
-    /* The back edge whose budget test sits just before the copy and falls
-     * into it: its branch goes to head2_check, the test's way out (a jae
-     * to patch) is head2_leave. */
+    /* The copy of the loop head (emit_loop_head2), made when head2_stub is
+     * set: the back edge whose budget test sits just before the copy and
+     * falls into it (its branch goes to head2_check, the test's way out, a
+     * jae to patch, is head2_leave); the copy starts at head2 with that
+     * back edge's record (head2_stub->pend) pending. */
     const struct stub *head2_stub;
-    size_t head2_check, head2_leave;
-    struct pend head2_pend; /* ... for back edges with this record pending */
+    size_t head2, head2_check, head2_leave;
     bool sites;             /* the block's sites and the TLB in rbx's reach */
     int16_t site_of[IR_MAX_OPS]; /* a LOAD / STORE op's site */
     int8_t site_kind[IR_MAX_OPS];   /* a site's kind (bt_site_kind), -1 if unused */
@@ -212,6 +207,7 @@ int be_rd(struct be *e, int v, bool full);
 void be_def(struct be *e, int v);
 bool be_read_after(const struct be *e, int j, int v);
 void be_clobber_host_when(struct be *e, int h, bool this_op);
+int be_result_reg(struct be *e, const struct ir_op *o);
 struct stub *be_add_stub(struct be *e, int kind, size_t branch_end, const struct ir_op *o);
 void be_stub_regs(struct be *e, const struct ir_op *o);
 void be_addr_to(struct be *e, int r, struct x64_mem a);

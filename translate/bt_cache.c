@@ -78,7 +78,7 @@ static bool ends_block(int op)
  * an instruction the block has already. */
 static bool follow_jcc(uint64_t t, uint64_t at, uint64_t page_rip, const uint64_t *rips, int n)
 {
-    if (t >= at || t < page_rip || t == rips[0])
+    if (t >= at || t < page_rip)
         return false;
     for (int i = 0; i < n; i++)
         if (rips[i] == t)

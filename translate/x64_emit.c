@@ -214,12 +214,6 @@ void x64_test_rr(struct x64 *e, int size, int a, int b)
     emit1(e, size, size == 1, size == 1 ? 0x84 : 0x85, b, a, NULL);
 }
 
-void x64_test_mi8(struct x64 *e, struct x64_mem m, uint8_t imm)
-{
-    emit1(e, 1, false, 0xf6, 0, 0, &m);
-    x64_byte(e, imm);
-}
-
 static void unary(struct x64 *e, uint8_t opc8, uint8_t opc, int digit, int size, int d)
 {
     emit1(e, size, size == 1, size == 1 ? opc8 : opc, digit, d, NULL);

@@ -69,7 +69,6 @@ void x64_alu_ri(struct x64 *e, int op, int size, int d, int32_t imm);
 void x64_alu_rm(struct x64 *e, int op, int size, int d, struct x64_mem m); /* d op= [m] */
 void x64_alu_mi(struct x64 *e, int op, int size, struct x64_mem m, int32_t imm);
 void x64_test_rr(struct x64 *e, int size, int a, int b);
-void x64_test_mi8(struct x64 *e, struct x64_mem m, uint8_t imm);  /* test byte [m], imm8 */
 void x64_not(struct x64 *e, int size, int d);
 void x64_neg(struct x64 *e, int size, int d);
 void x64_inc(struct x64 *e, int size, int d);

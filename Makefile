@@ -97,5 +97,21 @@ test: deps
 	$(MAKE) check-all
 	$(MAKE) BUILD=build-san SAN=1 check-all
 
+# bench/run.sh's "host-native" row: the cpuheavy workload (and the guests'
+# own string routines) compiled for the host, with the guests' code flags.
+NATIVE_WORKLOAD_FLAGS := -std=gnu11 -O2 -Wall -Wextra -Werror -m64 \
+    -march=x86-64 -mtune=generic -fno-builtin -mgeneral-regs-only \
+    -fno-tree-loop-distribute-patterns -iquote examples/common
+$(BUILD)/bench/cpuheavy-native: bench/cpuheavy_native.c \
+    examples/cpuheavy/workload.c examples/cpuheavy/workload.h \
+    examples/common/string.c examples/common/string.h
+	@mkdir -p $(dir $@)
+	$(CC) $(NATIVE_WORKLOAD_FLAGS) -c examples/cpuheavy/workload.c -o $@-workload.o
+	$(CC) $(NATIVE_WORKLOAD_FLAGS) -c examples/common/string.c -o $@-string.o
+	$(CC) -std=gnu11 -O2 $(WARN) -I. -o $@ bench/cpuheavy_native.c \
+	    $@-workload.o $@-string.o
+
+bench: $(GLASS) examples teach $(BUILD)/bench/cpuheavy-native
+
 clean:
 	rm -rf build build-* glass

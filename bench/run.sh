@@ -5,7 +5,14 @@
 # QEMU's TCG (-accel tcg) in the same run, and print one table:
 #
 #   guest, engine, iterations, wall and user seconds (best wall of RUNS,
-#   with that run's user time), wall time relative to QEMU, guest MIPS
+#   with that run's user time), wall time relative to QEMU, speed relative
+#   to glass's interpreter (its wall time / this one's), guest MIPS
+#
+# For cpuheavy and cpuheavy64 a "host-native" row times the same workload
+# compiled for the host and run natively (bench/cpuheavy_native.c, built
+# by `make bench`): what the hardware does with this code, the ceiling a
+# translator can approach.  It is the x86-64 build for both guests (the
+# same C; a host without 32-bit support cannot run the other).
 #
 # Guests: cpuheavy (32-bit) and cpuheavy64, the CPU benchmark (guest MIPS
 # = iterations * instructions per iteration / wall seconds; the
@@ -29,6 +36,8 @@
 #   BENCH_TIMEOUT  seconds before a run counts as failed (default: 900)
 #   BUILD    the build directory with examples/ in it (default: build;
 #            make examples teach)
+#   NATIVE   the host-native workload (default: $BUILD/bench/cpuheavy-native;
+#            rows say "missing" without it)
 set -u
 
 . "$(dirname "${BASH_SOURCE[0]}")/../tests/guest/examples_lib.sh"
@@ -39,6 +48,7 @@ GUESTS=${GUESTS:-cpuheavy cpuheavy64 teach}
 RUNS=${RUNS:-3}
 QEMU=${QEMU:-qemu-system-x86_64}
 EXAMPLES_TIMEOUT=${BENCH_TIMEOUT:-900}
+NATIVE=${NATIVE:-$PWD/${BUILD:-build}/bench/cpuheavy-native}
 
 # Guest instructions in one workload iteration, counted with QEMU's
 # -singlestep -d exec trace (a REP string instruction counts once).
@@ -98,12 +108,18 @@ expected_status() {
 # stdout; "failed" if it failed.  Its serial output is left in
 # $tmp/serial.ENGINE.
 run_once() {
-    local bin=$1 accel=$2 guest=$3 engine=$4 t u status
+    local bin=$1 accel=$2 guest=$3 engine=$4 t u status expect
     [ "$guest" = teach ] && { bench_args teach "$image" || { echo failed; return; }; }
-    /usr/bin/time -f '%e %U' -o "$tmp/time" timeout -k 5 "$EXAMPLES_TIMEOUT" \
-        "$bin" "${BENCH_ARGS[@]}" -accel "$accel" < /dev/null > "$tmp/serial.$engine" 2> "$tmp/stderr"
-    status=$?
-    if [ "$status" != "$(expected_status "$guest")" ]; then
+    if [ "$engine" = host-native ]; then
+        /usr/bin/time -f '%e %U' -o "$tmp/time" timeout -k 5 "$EXAMPLES_TIMEOUT" \
+            "$bin" ${ITERS:-} < /dev/null > "$tmp/serial.$engine" 2> "$tmp/stderr"
+        status=$? expect=0
+    else
+        /usr/bin/time -f '%e %U' -o "$tmp/time" timeout -k 5 "$EXAMPLES_TIMEOUT" \
+            "$bin" "${BENCH_ARGS[@]}" -accel "$accel" < /dev/null > "$tmp/serial.$engine" 2> "$tmp/stderr"
+        status=$? expect=$(expected_status "$guest")
+    fi
+    if [ "$status" != "$expect" ]; then
         echo failed
         return
     fi
@@ -112,27 +128,28 @@ run_once() {
 }
 
 row() {
-    printf '%-11s %-12s %10s %8s %8s %8s %10s\n' "$@"
+    printf '%-11s %-12s %10s %8s %8s %8s %9s %10s\n' "$@"
 }
 
-row guest engine iterations wall user "vs QEMU" "guest MIPS"
+row guest engine iterations wall user "vs QEMU" "vs interp" "guest MIPS"
 for guest in $GUESTS; do
     if [ "$guest" = teach ]; then
         image=$EXAMPLES_OUT/teach-kernel.img
         [ -f "$image" ] && [ -f "$EXAMPLES_OUT/teach-fs.img" ] || {
-            row "$guest" - - "no image" - - -
+            row "$guest" - - "no image" - - - -
             continue
         }
     elif ! image=$(example_image "$guest"); then
-        row "$guest" - - "no image" - - -
+        row "$guest" - - "no image" - - - -
         continue
     fi
     per_iter=$(insns_per_iter "$guest")
     bench_args "$guest" "$image"
-    qemu_time='' qemu_sum=''
+    qemu_time='' qemu_sum='' interp_time=''
 
     engines=("qemu-tcg")
     for accel in $ACCELS; do engines+=("glass-$accel"); done
+    [ "$guest" != teach ] && engines+=("host-native")
     # RUNS rounds, each running every engine once in turn (so that a
     # slower or faster spell of the host falls on all of them alike); each
     # engine's best wall time is kept, with that run's user time.
@@ -143,6 +160,9 @@ for guest in $GUESTS; do
             if [ "$engine" = qemu-tcg ]; then
                 command -v "$QEMU" > /dev/null 2>&1 || { best[$engine]=missing; continue; }
                 r=$(run_once "$QEMU" tcg "$guest" "$engine")
+            elif [ "$engine" = host-native ]; then
+                [ -x "$NATIVE" ] || { best[$engine]=missing; continue; }
+                r=$(run_once "$NATIVE" - "$guest" "$engine")
             else
                 command -v "$GLASS" > /dev/null 2>&1 || { best[$engine]=failed; continue; }
                 r=$(run_once "$GLASS" "${engine#glass-}" "$guest" "$engine")
@@ -158,7 +178,7 @@ for guest in $GUESTS; do
     done
     for engine in "${engines[@]}"; do
         if [ "${best[$engine]:-}" = missing ]; then
-            row "$guest" "$engine" - "missing" - - -
+            row "$guest" "$engine" - "missing" - - - -
             continue
         fi
         r="${best[$engine]:-failed} ${user[$engine]:-}"
@@ -170,21 +190,24 @@ for guest in $GUESTS; do
             sum=$(sed -n 's/^checksum: //p' "$tmp/serial.$engine")
         fi
         if [ "$t" = failed ] || [ -z "$iters" ] || [ -z "$sum" ]; then
-            row "$guest" "$engine" "${iters:--}" failed - - -
+            row "$guest" "$engine" "${iters:--}" failed - - - -
             continue
         fi
         if [ "$engine" = qemu-tcg ]; then
             qemu_time=$t
             qemu_sum=$sum
         elif [ -n "$qemu_sum" ] && [ "$sum" != "$qemu_sum" ]; then
-            row "$guest" "$engine" "$iters" "wrong" "checksum" "$sum" -
+            row "$guest" "$engine" "$iters" "wrong" "checksum" "$sum" - -
             continue
         fi
+        [ "$engine" = glass-interp ] && interp_time=$t
         ratio=-
         [ -n "$qemu_time" ] && ratio=$(calc %.2fx "$t / $qemu_time")
+        speedup=-
+        [ -n "$interp_time" ] && speedup=$(calc %.1fx "$interp_time / $t")
         mips=-
         [ "$per_iter" -gt 0 ] &&
             mips=$(calc %.0f "$iters * $per_iter / $t / 1000000")
-        row "$guest" "$engine" "$iters" "$t" "$u" "$ratio" "$mips"
+        row "$guest" "$engine" "$iters" "$t" "$u" "$ratio" "$speedup" "$mips"
     done
 done

@@ -55,17 +55,6 @@ static struct vcpu *cur_vcpu(struct debugger *d)
     return &d->m->vcpu[d->cur_vcpu];
 }
 
-/* The board runs the machine (machine_run_debug, machine/smp_debug.c):
- * every vCPU as machine_run does (slices, timers, serial input, halts,
- * INIT/SIPI, reboots), the current one with the debug controls, until a
- * debug exit, Ctrl-C, the end of the machine or max_insns single steps
- * (max_insns > 0).  0 with *exit filled, or -1 on an accelerator error. */
-static int run_machine(struct debugger *d, const struct debug_ctl *ctl, uint64_t max_insns,
-                       struct vm_exit *exit)
-{
-    return machine_run_debug(d->m, ctl, d->cur_vcpu, max_insns, &d->interrupt, exit);
-}
-
 /* --- what an instruction is about to do ---------------------------------- */
 
 struct insn_peek {
@@ -378,6 +367,38 @@ static bool exit_stops(struct debugger *d, int rc, const struct vm_exit *e, stru
     }
 }
 
+/* The board runs the machine (machine_run_debug, machine/smp_debug.c):
+ * every vCPU as machine_run does (slices, timers, serial input, halts,
+ * INIT/SIPI, reboots), the current one with the debug controls ctl, the
+ * others with the user's linear breakpoints, until a debug exit, Ctrl-C,
+ * the end of the machine or max_insns single steps (max_insns > 0).
+ * Another vCPU stopped at a breakpoint is checked here (condition, hits,
+ * temporary): when the breakpoint fires that vCPU becomes current and the
+ * result is 1 with *why filled (all-stop, as gdb does); when its condition
+ * is false, that vCPU steps off it and the machine runs on.  Otherwise 0
+ * with *exit for the caller to look at, or -1 on an accelerator error. */
+static int run_machine(struct debugger *d, const struct debug_ctl *ctl, uint64_t max_insns,
+                       struct vm_exit *exit, struct dbg_stop *why)
+{
+    static const struct debug_ctl step_off;     /* one step, no breakpoints */
+    struct machine *m = d->m;
+    struct debug_ctl others;
+    fill_ctl(d, &others, NULL, 0, true);
+    int rc = machine_run_debug(m, ctl, &others, d->cur_vcpu, max_insns, &d->interrupt, exit);
+    while (rc >= 0 && exit->reason == EXIT_GLASS_DEBUG && exit->vcpu != (uint32_t)d->cur_vcpu &&
+           exit->vcpu < (uint32_t)m->nvcpus) {
+        int cur = d->cur_vcpu, at = (int)exit->vcpu;
+        d->cur_vcpu = at;
+        if (check_stop(d, NULL, why))
+            return 1;
+        rc = machine_run_debug(m, &step_off, &others, at, 1, &d->interrupt, exit);
+        d->cur_vcpu = cur;
+        if (rc >= 0 && exit->reason == EXIT_GLASS_DEBUG && exit->vcpu == (uint32_t)at)
+            rc = machine_run_debug(m, ctl, &others, cur, max_insns, &d->interrupt, exit);
+    }
+    return rc;
+}
+
 static void begin(struct debugger *d, struct dbg_stop *why)
 {
     memset(why, 0, sizeof(*why));
@@ -417,9 +438,9 @@ static bool step_one(struct debugger *d, bool mask_irqs, struct dbg_stop *why)
     if (mask_irqs)
         v->cpu.env.intr_ack = NULL;
     struct vm_exit e;
-    int rc = run_machine(d, &c, 1, &e);
+    int rc = run_machine(d, &c, 1, &e, why);
     v->cpu.env.intr_ack = ack;
-    if (exit_stops(d, rc, &e, why))
+    if (rc > 0 || exit_stops(d, rc, &e, why))
         return true;
     return check_stop(d, &s, why);
 }
@@ -472,8 +493,8 @@ static void run_to(struct debugger *d, uint64_t target, bool check_sp, uint64_t 
         struct debug_ctl c;
         struct vm_exit e;
         fill_ctl(d, &c, &target, 1, true);
-        int rc = run_machine(d, &c, 0, &e);
-        if (exit_stops(d, rc, &e, why))
+        int rc = run_machine(d, &c, 0, &e, why);
+        if (rc > 0 || exit_stops(d, rc, &e, why))
             return;
         if (dbg_pc_linear(cpu) == target && (!check_sp || stack_ptr(cpu) >= sp_min))
             continue;   /* done at the top of the loop */
@@ -508,8 +529,8 @@ int dbg_continue(struct debugger *d, struct dbg_stop *why)
         struct debug_ctl c;
         struct vm_exit e;
         fill_ctl(d, &c, NULL, 0, true);
-        int rc = run_machine(d, &c, 0, &e);
-        if (exit_stops(d, rc, &e, why) || check_stop(d, NULL, why))
+        int rc = run_machine(d, &c, 0, &e, why);
+        if (rc > 0 || exit_stops(d, rc, &e, why) || check_stop(d, NULL, why))
             break;
     }
 out:

@@ -124,9 +124,11 @@ int machine_run(struct machine *m);
  * machine_run (slices, timers, serial input, halts, INIT/SIPI, reboots);
  * vCPU `vcpu` runs with the debug controls ctl (linear breakpoints; with
  * max_insns > 0, single steps: the call returns after that many of its
- * instructions, the others getting a slice every SLICE_INSNS steps).
+ * instructions, the others getting a slice every SLICE_INSNS steps), every
+ * other vCPU with `others` (linear breakpoints, no steps; NULL: none).
  * Returns when the debugger must look, with *why:
- *   EXIT_GLASS_DEBUG   a breakpoint or the steps on vCPU `vcpu`
+ *   EXIT_GLASS_DEBUG   a breakpoint or the steps on vCPU `vcpu`, or a
+ *                      breakpoint of `others` on vCPU why->vcpu
  *   EXIT_GLASS_STOP    *interrupt became non-zero, or the machine stops
  *                      (m->stop: debug-exit, signal, Ctrl-A x)
  *   EXIT_TRIPLE_FAULT  the machine ended by a triple fault or a reset with
@@ -134,8 +136,9 @@ int machine_run(struct machine *m);
  *   EXIT_HLT           every vCPU halted with interrupts off
  *   other reasons      an exit the board does not handle
  * 0, or -1 on an accelerator error (why->error.message). */
-int machine_run_debug(struct machine *m, const struct debug_ctl *ctl, int vcpu,
-                      uint64_t max_insns, const volatile int *interrupt, struct vm_exit *why);
+int machine_run_debug(struct machine *m, const struct debug_ctl *ctl,
+                      const struct debug_ctl *others, int vcpu, uint64_t max_insns,
+                      const volatile int *interrupt, struct vm_exit *why);
 
 /* Move the running guest to accelerator `to` (machine/board_accel.c):
  * state_out + vcpu_destroy + destroy on the current one, then init +

@@ -12,8 +12,11 @@
  * others get one slice of SLICE_INSNS every SLICE_INSNS steps (and every
  * round while the selected vCPU cannot run), so stepping a CPU that spins
  * on another still lets the other move, at the same instruction ratio as a
- * free run.  Breakpoints are armed on the selected vCPU only; the others
- * run with no debug controls (all-stop: they stop when it stops). */
+ * free run.  The selected vCPU runs with the debugger's controls (its
+ * breakpoints, the steps, the targets of next/finish/until); the others
+ * with the user's breakpoints alone, so that a breakpoint stops whichever
+ * vCPU reaches it (*why names it) - all-stop: the others stop when one
+ * stops. */
 #include "machine/board.h"
 
 #include <stdio.h>
@@ -26,23 +29,26 @@ static bool progressed(const struct x86_cpu *cpu, uint64_t count, uint64_t rip, 
     return cpu->insn_count != count || cpu->rip != rip || cpu->seg[S_CS].selector != cs;
 }
 
-/* Arm vCPU sel with c and disarm every other vCPU the debugger armed before
- * (the selected vCPU may have changed since). */
-static void arm(struct machine *m, int sel, const struct debug_ctl *c)
+/* Arm vCPU sel with c and every other vCPU with others (NULL: disarm the
+ * ones the debugger armed before).  Arming a vCPU with the breakpoints it
+ * has already costs nothing: the accelerators keep their blocks when the
+ * breakpoint set is the same (cpu/break_cut.h). */
+static void arm(struct machine *m, int sel, const struct debug_ctl *c,
+                const struct debug_ctl *others)
 {
     static const struct debug_ctl none;
     if (!m->accel->set_debug)
         return;
     for (int i = 0; i < m->nvcpus; i++) {
         struct vcpu *v = &m->vcpu[i];
-        if (i == sel || !m->debug_armed[i])
+        const struct debug_ctl *want = i == sel ? c : others;
+        if (!want && !m->debug_armed[i])
             continue;
-        if (v->accel_state)
-            m->accel->set_debug(v, &none);
-        m->debug_armed[i] = false;
+        if (!v->accel_state)
+            continue;
+        m->accel->set_debug(v, want ? want : &none);
+        m->debug_armed[i] = want != NULL;
     }
-    m->accel->set_debug(&m->vcpu[sel], c);
-    m->debug_armed[sel] = true;
 }
 
 static bool stop_asked(const struct machine *m, const volatile int *interrupt)
@@ -52,7 +58,8 @@ static bool stop_asked(const struct machine *m, const volatile int *interrupt)
 
 /* One slice for every runnable vCPU but sel, round robin from sel + 1.
  * 0 to go on (*ran: one of them ran), 1 when the debugger must look (*why
- * filled), -1 on an accelerator error. */
+ * filled: a breakpoint, an exit the board does not handle), -1 on an
+ * accelerator error. */
 static int run_others(struct machine *m, int sel, struct vm_exit *why, bool *ran)
 {
     for (int k = 1; k < m->nvcpus && !m->reset_pending; k++) {
@@ -65,6 +72,11 @@ static int run_others(struct machine *m, int sel, struct vm_exit *why, bool *ran
         *ran = true;
         struct vm_exit e;
         int rc = board_slice(m, &m->vcpu[j], SLICE_INSNS, &e);
+        if (rc >= 0 && e.reason == EXIT_GLASS_DEBUG) {
+            *why = e;   /* at one of the breakpoints of every vCPU */
+            why->vcpu = (uint32_t)j;
+            return 1;
+        }
         if (board_act_on_exit(m, &m->vcpu[j], rc, &e) == RUN_CONTINUE)
             continue;
         *why = e;
@@ -94,15 +106,16 @@ static int service(struct machine *m, int sel, struct vm_exit *why)
     return -1;
 }
 
-int machine_run_debug(struct machine *m, const struct debug_ctl *ctl, int sel,
-                      uint64_t max_insns, const volatile int *interrupt, struct vm_exit *why)
+int machine_run_debug(struct machine *m, const struct debug_ctl *ctl,
+                      const struct debug_ctl *others, int sel, uint64_t max_insns,
+                      const volatile int *interrupt, struct vm_exit *why)
 {
     struct vcpu *v = &m->vcpu[sel];
     struct debug_ctl c = *ctl;
     uint64_t done = 0;
     if (max_insns)
         c.single_step = 1;
-    arm(m, sel, &c);
+    arm(m, sel, &c, others);
     for (;;) {
         memset(why, 0, sizeof(*why));
         why->vcpu = (uint32_t)sel;

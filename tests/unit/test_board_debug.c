@@ -52,22 +52,22 @@ START_TEST(steps_breakpoints_and_the_end)
     int stop = 0;
 
     uint64_t before = m->vcpu[0].cpu.insn_count;
-    ck_assert_int_eq(machine_run_debug(m, &none, 0, 5, &stop, &why), 0);
+    ck_assert_int_eq(machine_run_debug(m, &none, NULL, 0, 5, &stop, &why), 0);
     ck_assert_int_eq(why.reason, EXIT_GLASS_DEBUG);
     ck_assert_uint_eq(m->vcpu[0].cpu.insn_count - before, 5);
 
     stop = 1;   /* Ctrl-C before anything runs */
-    ck_assert_int_eq(machine_run_debug(m, &none, 0, 0, &stop, &why), 0);
+    ck_assert_int_eq(machine_run_debug(m, &none, NULL, 0, 0, &stop, &why), 0);
     ck_assert_int_eq(why.reason, EXIT_GLASS_STOP);
     ck_assert(!m->stop);
     stop = 0;
 
-    ck_assert_int_eq(machine_run_debug(m, &at_print, 0, 0, &stop, &why), 0);
+    ck_assert_int_eq(machine_run_debug(m, &at_print, NULL, 0, 0, &stop, &why), 0);
     ck_assert_int_eq(why.reason, EXIT_GLASS_DEBUG);
     ck_assert_uint_eq(pc(m), 0x7c06);
     ck_assert_uint_eq(m->vcpu[0].cpu.gpr[R_RCX] & 0xffff, 0);
 
-    ck_assert_int_eq(machine_run_debug(m, &none, 0, 0, &stop, &why), 0);
+    ck_assert_int_eq(machine_run_debug(m, &none, NULL, 0, 0, &stop, &why), 0);
     ck_assert_int_eq(why.reason, EXIT_GLASS_STOP);
     ck_assert(m->stop);
     ck_assert_int_eq(m->exit_status, 43);
@@ -84,7 +84,7 @@ START_TEST(switching_accelerators_keeps_the_guest_going)
     int stop = 0;
     char msg[300];
 
-    ck_assert_int_eq(machine_run_debug(m, &none, 0, 40, &stop, &why), 0);
+    ck_assert_int_eq(machine_run_debug(m, &none, NULL, 0, 40, &stop, &why), 0);
     uint64_t rcx = m->vcpu[0].cpu.gpr[R_RCX], rip = m->vcpu[0].cpu.rip;
     const struct accel_ops *bt = accel_find("bt");
     char probe_why[160];
@@ -93,7 +93,7 @@ START_TEST(switching_accelerators_keeps_the_guest_going)
         ck_assert_ptr_eq(m->accel, bt);
         ck_assert_uint_eq(m->vcpu[0].cpu.gpr[R_RCX], rcx);
         ck_assert_uint_eq(m->vcpu[0].cpu.rip, rip);
-        ck_assert_int_eq(machine_run_debug(m, &none, 0, 40, &stop, &why), 0);
+        ck_assert_int_eq(machine_run_debug(m, &none, NULL, 0, 40, &stop, &why), 0);
         ck_assert_int_eq(why.reason, EXIT_GLASS_DEBUG);
     }
     /* kvm: either it moves there, or it says why not and nothing changes. */
@@ -107,7 +107,7 @@ START_TEST(switching_accelerators_keeps_the_guest_going)
     }
     ck_assert_int_eq(machine_switch_accel(m, accel_find("interp"), msg, sizeof(msg)), 0);
     ck_assert_int_eq(machine_switch_accel(m, NULL, msg, sizeof(msg)), -1);
-    ck_assert_int_eq(machine_run_debug(m, &none, 0, 0, &stop, &why), 0);
+    ck_assert_int_eq(machine_run_debug(m, &none, NULL, 0, 0, &stop, &why), 0);
     ck_assert_int_eq(why.reason, EXIT_GLASS_STOP);
     ck_assert_int_eq(m->exit_status, 43);
     ck_assert_uint_eq(m->vcpu[0].cpu.gpr[R_RCX] & 0xffff, 0);  /* the loop ran out */
@@ -125,7 +125,7 @@ START_TEST(cli_hlt_is_reported_as_halted)
     memset(&none, 0, sizeof(none));
     struct vm_exit why;
     int stop = 0;
-    ck_assert_int_eq(machine_run_debug(m, &none, 0, 0, &stop, &why), 0);
+    ck_assert_int_eq(machine_run_debug(m, &none, NULL, 0, 0, &stop, &why), 0);
     ck_assert_int_eq(why.reason, EXIT_HLT);
     ck_assert(!m->stop);
     board_shutdown(&g);

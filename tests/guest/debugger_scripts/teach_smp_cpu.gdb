@@ -1,8 +1,8 @@
 # args: -smp 2 -drive file=teach-kernel.img,index=0,media=disk,format=raw -drive file=teach-fs.img,index=1,media=disk,format=raw
 # `cpu` and `cpu N` on the teaching kernel with two vCPUs: the list (APIC
 # ids, states, modes, CS:RIP), selecting the AP before it is started, bad
-# numbers, a breakpoint armed on the AP (linear breakpoints are checked on
-# the current vCPU), registers, LAPIC and stepping per vCPU, and a port
+# numbers, a breakpoint hit by the AP while it is current, registers, LAPIC
+# and stepping per vCPU, and a port
 # breakpoint hit by the other vCPU making it current (the AP's "cpu 1:
 # online" on COM1, while the BSP waits in HLT for it).
 symbol-file @EX@/obj/teach/kernel.elf

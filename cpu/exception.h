@@ -2,6 +2,7 @@
 #ifndef GLASS_CPU_EXCEPTION_H
 #define GLASS_CPU_EXCEPTION_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "cpu/x86_cpu.h"
@@ -15,6 +16,15 @@ _Noreturn void x86_raise(struct x86_cpu *cpu, int vector, uint32_t error_code);
 /* Raise a software interrupt / trap event (INT n, INT3, INTO, INT1): RIP must
  * already point at the next instruction.  type is EV_SOFT_INT etc. */
 _Noreturn void x86_raise_event(struct x86_cpu *cpu, int type, int vector);
+
+/* Was the pending event raised by an instruction that retired (INT n, INT3,
+ * INTO, INT1: RIP already after it), not a fault (RIP at it)?  The run
+ * loops count it then. */
+static inline bool x86_pending_retired(const struct x86_cpu *cpu)
+{
+    int t = cpu->pending.type;
+    return t == EV_SOFT_INT || t == EV_SOFT_EXCEPTION || t == EV_PRIV_SOFT_EXCEPTION;
+}
 
 /* Deliver cpu->pending through the IVT (real mode) or the IDT (protected,
  * long mode): privilege checks, stack switch through the TSS, error code,

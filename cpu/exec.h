@@ -21,6 +21,14 @@
 
 typedef void (*x86_exec_fn)(struct x86_cpu *cpu, const struct x86_insn *in);
 
+/* A REP string instruction (MOVS ... SCAS, INS, OUTS) runs at most this
+ * many elements per execution; with count left it leaves RIP at itself,
+ * rCX/rSI/rDI updated, so that the run loop takes interrupts and ends its
+ * slice in between and then runs it again (SDM Vol. 1, 7.3.9.2: REP is
+ * interruptible).  A guest's REP OUTSB with ECX = 4 billion must not hold
+ * its vCPU for minutes. */
+#define REP_BUDGET 4096
+
 #define X86_EXEC_DECL(name, owner) \
     void exec_##name(struct x86_cpu *cpu, const struct x86_insn *in);
 X86_OPS(X86_EXEC_DECL)

@@ -3,13 +3,11 @@
  * overridden, the destination always ES:rDI; rSI/rDI/rCX are used at the
  * address size; DF chooses the direction.
  *
- * A repeated instruction runs at most REP_BUDGET elements per execution;
- * if the count is not exhausted it leaves RIP at itself, with rCX rSI rDI
- * updated, so the run loop can take interrupts between the pieces and then
- * executes it again (SDM Vol. 1, 7.3.9.2: REP is interruptible). */
+ * A repeated instruction runs at most REP_BUDGET (cpu/exec.h) elements
+ * per execution; if the count is not exhausted it leaves RIP at itself,
+ * with rCX rSI rDI updated, so the run loop can take interrupts between
+ * the pieces and then executes it again. */
 #include "cpu/exec_inline.h"
-
-#define REP_BUDGET 4096
 #define PAGE_SIZE 4096
 
 enum str_kind { STR_MOVS, STR_CMPS, STR_STOS, STR_LODS, STR_SCAS };

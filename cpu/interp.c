@@ -212,10 +212,31 @@ static void run_blocks(struct x86_cpu *cpu, struct interp_cache *c, bool one, ui
     }
     c->end_count = end_count;
     c->stack_limit = ic_stack_pointer() - IC_STACK_ALLOWANCE;
+    c->cur = b;
     const struct ic_insn *e = b->insn;
     do
         e = e->fn(cpu, e);
     while (e);
+    c->cur = NULL;
+}
+
+/* An instruction of block b (the one running) raised an event: the
+ * instructions before it in b retired, and it too when it was INT n, INT3,
+ * INTO or INT1 (a block counts its instructions when it is left, which
+ * the longjmp skips).  RIP names the faulting instruction, or the one
+ * after the trapping one (b's end, if it was the last). */
+static void count_before_fault(struct x86_cpu *cpu, const struct ic_block *b)
+{
+    uint64_t rip = b->rip;
+    for (unsigned k = 0;; k++) {
+        if (rip == cpu->rip) {
+            cpu->insn_count += k;
+            return;
+        }
+        if (k == b->n)
+            return;
+        rip = b->insn[k].next_rip;
+    }
 }
 
 static bool at_breakpoint(struct x86_cpu *cpu, struct interp_cache *c)
@@ -278,12 +299,26 @@ int interp_run_cache(struct x86_cpu *cpu, struct interp_cache *c, struct vm_exit
 {
     jmp_buf jb;
     jmp_buf *saved = cpu->fault_jmp;
-    uint64_t end_count = max_insns ? cpu->insn_count + max_insns : UINT64_MAX;
+    /* volatile: changed between setjmp and the next longjmp */
+    volatile uint64_t end_count = max_insns ? cpu->insn_count + max_insns : UINT64_MAX;
     int rc;
 
     cpu->fault_jmp = &jb;
     if (setjmp(jb)) {
         /* An instruction faulted: RIP still names it; deliver the event. */
+        if (c && c->cur) {
+            count_before_fault(cpu, c->cur);
+            c->cur = NULL;
+        } else if (x86_pending_retired(cpu)) {
+            cpu->insn_count++;  /* INT n etc. run alone (a step, no block) */
+        }
+        /* The delivery takes one instruction's worth of the budget, so that
+         * a guest whose every handler faults at once (no instruction
+         * retires) still ends its slice; a step onto a faulting instruction
+         * stops at the handler, as KVM's does. */
+        if (max_insns && end_count > cpu->insn_count)
+            end_count--;
+        cpu->fault_count++;
         x86_deliver_pending(cpu);
         cpu->fault_jmp = &jb;
     }

@@ -94,6 +94,9 @@ struct interp_cache {
     size_t ninsns;
     uint64_t end_count;        /* the run's budget: chain no block past it */
     uintptr_t stack_limit;     /* the chain's stack guard (interp_block.h) */
+    /* The block running (set on entering one, NULL between runs): a fault
+     * in it counts the instructions before the faulting one as retired. */
+    const struct ic_block *cur;
     struct debug_ctl dbg;
     struct break_cut cut;      /* breakpoints blocks avoid (cpu/break_cut.h) */
     uint64_t resume_lin;       /* breakpoint to step over once on resume */

@@ -85,6 +85,7 @@ IC_ALWAYS_INLINE const struct ic_insn *ic_goto(struct x86_cpu *cpu, const struct
         uint64_t count = cpu->insn_count + b->n;
         if (__builtin_expect(count + nb->n <= c->end_count && !ic_stack_deep(c), 1)) {
             cpu->insn_count = count;
+            b->cache->cur = nb;
             return ic_go(cpu, nb->insn);
         }
     }

@@ -121,6 +121,7 @@ static const struct ic_insn *chain_lookup(struct x86_cpu *cpu, struct ic_block *
         link_succ(b, nb, rip);
     if (cpu->insn_count + nb->n > c->end_count)
         return NULL;
+    c->cur = nb;
     return ic_go(cpu, nb->insn);
 }
 
@@ -144,5 +145,6 @@ const struct ic_insn *ic_block_end(struct x86_cpu *cpu, const struct ic_insn *e)
         return chain_lookup(cpu, b);
     if (cpu->insn_count + nb->n > b->cache->end_count)
         return NULL;
+    b->cache->cur = nb;
     return ic_go(cpu, nb->insn);
 }

@@ -101,7 +101,8 @@ static void set_masked(uint64_t *reg, uint64_t mask, uint64_t val)
 
 /* INS/OUTS, one element at a time; each element is committed (RDI/RSI, RCX)
  * before the next, so a fault leaves a restartable state with RIP still at
- * the instruction. */
+ * the instruction.  REP_BUDGET elements at most per execution (cpu/exec.h),
+ * and none more once a stop is requested: RIP stays at the instruction. */
 static void string_io(struct x86_cpu *cpu, const struct x86_insn *in, bool is_in)
 {
     uint16_t port = (uint16_t)cpu->gpr[R_RDX];
@@ -117,7 +118,7 @@ static void string_io(struct x86_cpu *cpu, const struct x86_insn *in, bool is_in
         cpu->rip = x86_next_rip(cpu, in);
         return;
     }
-    for (;;) {
+    for (unsigned budget = REP_BUDGET;; budget--) {
         uint64_t off = cpu->gpr[idx] & amask;
         if (is_in) {
             /* Fault on the destination before the port is read. */
@@ -135,7 +136,7 @@ static void string_io(struct x86_cpu *cpu, const struct x86_insn *in, bool is_in
         set_masked(&cpu->gpr[R_RCX], amask, rep_count(cpu, in) - 1);
         if (rep_count(cpu, in) == 0)
             break;
-        if (cpu->env.stop_request)
+        if (cpu->env.stop_request || budget == 1)
             return;   /* resume the REP later: RIP still at the instruction */
     }
     cpu->rip = x86_next_rip(cpu, in);

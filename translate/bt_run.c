@@ -142,7 +142,10 @@ static unsigned native_mode(const struct x86_cpu *cpu)
 }
 
 /* Run up to n instructions on the interpreter.  Returns 1 when it stopped
- * for a reason the caller must pass on (*exit filled), else 0. */
+ * for a reason the caller must pass on (*exit filled), else 0 (its budget
+ * ran out).  A budget that went to fault deliveries alone, no instruction
+ * retiring, ends the caller's run too: the slice of a guest in a fault
+ * storm must end (bt_run). */
 static int run_interp(struct bt_vcpu *bt, struct vm_exit *exit, uint64_t n)
 {
     struct x86_cpu *cpu = bt->cpu;
@@ -151,8 +154,8 @@ static int run_interp(struct bt_vcpu *bt, struct vm_exit *exit, uint64_t n)
     memset(&e, 0, sizeof(e));
     interp_run_cache(cpu, bt->icache, &e, n);
     bt->stats.interp_insns += cpu->insn_count - before;
-    if (e.reason == EXIT_GLASS_STOP && !cpu->env.stop_request)
-        return 0;       /* its budget ran out */
+    if (e.reason == EXIT_GLASS_STOP && !cpu->env.stop_request && cpu->insn_count != before)
+        return 0;
     *exit = e;
     return 1;
 }
@@ -275,7 +278,14 @@ int bt_run(struct bt_vcpu *bt, struct vm_exit *exit, uint64_t max_insns)
     cpu->fault_jmp = &jb;
     if (setjmp(jb)) {
         /* A guest fault inside a block or the dispatcher: RIP names the
-         * instruction; deliver it. */
+         * instruction; deliver it.  The delivery takes one instruction's
+         * worth of the budget, as in interp_run_cache: a guest whose every
+         * handler faults at once still ends its slice. */
+        if (x86_pending_retired(cpu))
+            cpu->insn_count++;  /* INT n, INT3, INTO: translated code left it out */
+        if (max_insns && bt->hot->end_count > cpu->insn_count)
+            bt->hot->end_count--;
+        cpu->fault_count++;
         x86_deliver_pending(cpu);
         cpu->fault_jmp = &jb;
     }

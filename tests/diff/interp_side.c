@@ -301,7 +301,15 @@ static void run_path(struct interp_side *s, struct diff_result *r)
     struct vm_exit exit;
     for (int runs = 0; runs < 64 && !cpu->halted; runs++) {
         interp_run(cpu, &exit, 1);
-        if (cpu->halted || cpu->cpl != 3 || !run_again(cpu->rip, runs))
+        if (cpu->halted)
+            break;
+        /* A fault's delivery takes the run's budget of one: the run ended
+         * on the handler's first instruction, its HLT. */
+        if (cpu->cpl != 3) {
+            interp_run(cpu, &exit, 1);
+            break;
+        }
+        if (!run_again(cpu->rip, runs))
             break;
     }
     take_state(cpu, r);

@@ -11,15 +11,17 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cpu/exec.h"
 #include "cpu/interp.h"
 #include "translate/bt.h"
 #include "translate/ir.h"
+#include "tests/unit/descriptor_fixture.h"
 #include "tests/unit/guest_fixture.h"
 #include "tests/unit/guest_programs.h"
 #include "tests/unit/run_suite.h"
 
 #define CODE 0x1000ull   /* where guest_programs.h is assembled to run */
-#define CMP_BYTES 0x20000u
+#define CMP_BYTES 0x30000u
 
 /* mov esi, 0x7000 / mov dword [esi], 0x12345678 / mov ecx, [esi+3] /
  * mov edx, [0x1ffd] (crosses a page) / mov [0x2fff], eax (crosses) /
@@ -161,36 +163,68 @@ static struct vm_exit run_one(struct world *w, uint64_t max)
     return e;
 }
 
-/* Run both; everything architectural must agree. */
+/* What differs between the two worlds after a run (the exits e0, e1):
+ * false when nothing architectural does, nor the instructions and faults
+ * they counted; else true with the first difference in why. */
+static bool worlds_differ(const struct vm_exit *e0, const struct vm_exit *e1, char *why,
+                          size_t len)
+{
+    const struct x86_cpu *a = W[0].cpu, *b = W[1].cpu;
+    static uint8_t ma[CMP_BYTES], mb[CMP_BYTES];
+    struct { const char *name; uint64_t i, t; } v[] = {
+        { "exit reason", e0->reason, e1->reason },
+        { "rip", a->rip, b->rip },
+        { "rflags", x86_get_rflags(W[0].cpu), x86_get_rflags(W[1].cpu) },
+        { "shutdown", a->shutdown, b->shutdown },
+        { "interrupt shadow", a->interrupt_shadow, b->interrupt_shadow },
+        { "halted", a->halted, b->halted },
+        { "cr2", a->cr2, b->cr2 },
+        /* Both count every retired instruction, also those of a block
+         * before an instruction in it faulted. */
+        { "instructions", a->insn_count, b->insn_count },
+        { "faults delivered", a->fault_count, b->fault_count },
+    };
+    for (size_t k = 0; k < sizeof(v) / sizeof(v[0]); k++) {
+        if (v[k].i != v[k].t) {
+            snprintf(why, len, "%s: interp %#llx bt %#llx", v[k].name,
+                     (unsigned long long)v[k].i, (unsigned long long)v[k].t);
+            return true;
+        }
+    }
+    for (int r = 0; r < 16; r++) {
+        if (a->gpr[r] != b->gpr[r]) {
+            snprintf(why, len, "gpr %d: interp %#llx bt %#llx", r,
+                     (unsigned long long)a->gpr[r], (unsigned long long)b->gpr[r]);
+            return true;
+        }
+    }
+    if (memmap_read(&W[0].mm, 0, ma, sizeof(ma)) || memmap_read(&W[1].mm, 0, mb, sizeof(mb))) {
+        snprintf(why, len, "guest memory unreadable");
+        return true;
+    }
+    for (unsigned i = 0; memcmp(ma, mb, sizeof(ma)) && i < CMP_BYTES; i++) {
+        if (ma[i] != mb[i]) {
+            snprintf(why, len, "memory at %#x: interp %#x bt %#x", i, ma[i], mb[i]);
+            return true;
+        }
+    }
+    return false;
+}
+
+/* After a run of both: they must agree (what names the run in a failure). */
+static void compare_worlds(const struct vm_exit *e0, const struct vm_exit *e1, const char *what)
+{
+    char why[160];
+    bool differ = worlds_differ(e0, e1, why, sizeof(why));
+    ck_assert_msg(!differ, "%s%s", what, why);
+}
+
+/* Run both with the same budget; they must agree, and stop for want_reason. */
 static void run_compare(uint64_t max, uint32_t want_reason)
 {
     struct vm_exit e0 = run_one(&W[0], max), e1 = run_one(&W[1], max);
-    struct x86_cpu *a = W[0].cpu, *b = W[1].cpu;
-
     ck_assert_uint_eq(e0.reason, want_reason);
-    ck_assert_uint_eq(e1.reason, e0.reason);
-    for (int r = 0; r < 16; r++)
-        ck_assert_msg(a->gpr[r] == b->gpr[r], "gpr %d: interp %#llx bt %#llx", r,
-                      (unsigned long long)a->gpr[r], (unsigned long long)b->gpr[r]);
-    ck_assert_uint_eq(b->rip, a->rip);
-    ck_assert_uint_eq(x86_get_rflags(b), x86_get_rflags(a));
-    ck_assert_uint_eq(b->shutdown, a->shutdown);
-    ck_assert_uint_eq(b->interrupt_shadow, a->interrupt_shadow);
-    ck_assert_uint_eq(b->halted, a->halted);
-    ck_assert_uint_eq(b->cr2, a->cr2);
-    /* bt counts every retired instruction; the interpreter drops the
-     * count of a block that faulted (these programs fault only into a
-     * triple fault or with CR2 set). */
-    if (!a->shutdown && !a->cr2)
-        ck_assert_msg(a->insn_count == b->insn_count, "instructions: interp %llu bt %llu",
-                      (unsigned long long)a->insn_count, (unsigned long long)b->insn_count);
-    static uint8_t ma[CMP_BYTES], mb[CMP_BYTES];
-    ck_assert_int_eq(memmap_read(&W[0].mm, 0, ma, sizeof(ma)), 0);
-    ck_assert_int_eq(memmap_read(&W[1].mm, 0, mb, sizeof(mb)), 0);
-    /* memcmp first: a passing ck_assert costs a write to Check's pipe */
-    bool differ = memcmp(ma, mb, sizeof(ma)) != 0;
-    for (unsigned i = 0; differ && i < CMP_BYTES; i++)
-        ck_assert_msg(ma[i] == mb[i], "memory at %#x: interp %#x bt %#x", i, ma[i], mb[i]);
+    compare_worlds(&e0, &e1, "");
 }
 
 START_TEST(test_sum_loop)
@@ -669,6 +703,160 @@ START_TEST(test_trace_breakpoint)
 END_TEST
 
 /* Guest MIPS of the interpreter's benchmark loop on both (printed). */
+/* --- a guest doing nonsense --- */
+
+/* xorshift64*: the random guests are the same on every run. */
+static uint64_t rnd_state;
+
+static uint64_t rnd(void)
+{
+    rnd_state ^= rnd_state >> 12;
+    rnd_state ^= rnd_state << 25;
+    rnd_state ^= rnd_state >> 27;
+    return rnd_state * 0x2545f4914f6cdd1dull;
+}
+
+#define GDT_AT 0x15000ull
+#define IDT_AT 0x14000ull
+
+/* A GDT (flat 32-bit code 0x08, data 0x10, 64-bit code 0x18) and an IDT
+ * of 256 interrupt gates, each to where handler(vector) says: exceptions
+ * and INT n are delivered, not triple faults. */
+static void idt_both(bool lm, uint64_t (*handler)(int vector))
+{
+    uint64_t gdt[4] = { 0, seg_desc(0, 0xfffff, 0x9b, 0xc), seg_desc(0, 0xfffff, 0x93, 0xc),
+                        seg_desc(0, 0xfffff, 0x9b, 0xa) };
+    uint16_t cs = lm ? 0x18 : 0x08;
+    int esize = lm ? 16 : 8;
+    load_both(GDT_AT, gdt, sizeof(gdt));
+    for (int v = 0; v < 256; v++) {
+        uint64_t off = handler(v);
+        /* SDM Vol. 3, 6.11 / 6.14.1: offset 15:0, selector, P DPL=0 type
+         * 0xe, offset 31:16; in long mode offset 63:32 in the next 8 bytes. */
+        uint64_t g[2] = { (off & 0xffff) | ((uint64_t)cs << 16) | (0x8eull << 40) |
+                          ((off >> 16 & 0xffff) << 48), off >> 32 };
+        load_both(IDT_AT + (uint64_t)v * (uint64_t)esize, g, (size_t)esize);
+    }
+    for (int i = 0; i < 2; i++) {
+        struct x86_cpu *c = W[i].cpu;
+        c->gdtr.base = GDT_AT;
+        c->gdtr.limit = sizeof(gdt) - 1;
+        c->idtr.base = IDT_AT;
+        c->idtr.limit = (uint16_t)(256 * esize - 1);
+        for (int sg = S_ES; sg <= S_GS; sg++)
+            c->seg[sg].selector = sg == S_CS ? cs : 0x10;
+    }
+}
+
+static uint64_t handler_random(int vector)
+{
+    (void)vector;
+    return CODE + (rnd() & 0xfff);
+}
+
+/* Random bytes run as code, 32-bit and 64-bit: 4 KiB at CODE, random data
+ * at 0x20000-0x2cfff with the stack in it, registers random (small
+ * numbers, pointers into the data, anything), the IDT's gates into the
+ * code.  Invalid opcodes, faults of every kind, INT n, string instructions
+ * with huge counts, writes over the code and the tables.  bt runs a slice
+ * of 3000; it ends slices at a block's end, so the interpreter gets the
+ * budget bt used (instructions and fault deliveries, one unit each), or
+ * none when bt stopped for another reason.  Both must end in the same
+ * state.  RANDOM_SEEDS seeds per loop index, each on fresh worlds (no
+ * fork per seed: a fork under ASan costs more than the run). */
+#ifdef __SANITIZE_ADDRESS__
+#define RANDOM_SEEDS 10     /* ASan's calloc touches every page of a world */
+#else
+#define RANDOM_SEEDS 50
+#endif
+
+static void random_guest(uint64_t seed, bool lm)
+{
+    static uint8_t bytes[0xe000];
+    rnd_state = (seed + 1) * 0x9e3779b97f4a7c15ull;
+    if (lm)
+        long_mode_both();
+    for (size_t i = 0; i < sizeof(bytes); i++)
+        bytes[i] = (uint8_t)rnd();
+    load_both(CODE, bytes, 0x1000);
+    load_both(0x20000, bytes + 0x1000, 0xd000);
+    for (int r = 0; r < 16; r++) {
+        uint64_t v = rnd();
+        switch (v & 3) {
+        case 0: v = v >> 8 & 0xffff; break;
+        case 1: v = 0x20000 + (v >> 8 & 0xcfff); break;
+        default: v >>= 2; break;
+        }
+        W[0].cpu->gpr[r] = W[1].cpu->gpr[r] = lm ? v : v & 0xffffffffu;
+    }
+    W[0].cpu->gpr[R_RSP] = W[1].cpu->gpr[R_RSP] = 0x28000;
+    idt_both(lm, handler_random);
+}
+
+START_TEST(test_random_code)
+{
+    for (int k = 0; k < RANDOM_SEEDS; k++) {
+        uint64_t seed = (uint64_t)_i * RANDOM_SEEDS + (uint64_t)k;
+        bool lm = seed & 1;
+        char what[64];
+        if (k) {
+            teardown();
+            setup();
+        }
+        random_guest(seed, lm);
+        struct vm_exit e1 = run_one(&W[1], 3000);
+        uint64_t used = W[1].cpu->insn_count + W[1].cpu->fault_count;
+        struct vm_exit e0 = run_one(&W[0], e1.reason == EXIT_GLASS_STOP ? used : 0);
+        snprintf(what, sizeof(what), "random code, seed %llu (%d-bit): ",
+                 (unsigned long long)seed, lm ? 64 : 32);
+        compare_worlds(&e0, &e1, what);
+    }
+}
+END_TEST
+
+static uint64_t handler_ud2(int vector)
+{
+    (void)vector;
+    return 0x3000;
+}
+
+/* Every handler faults at once (UD2: #UD, delivered to UD2 again ...): no
+ * instruction ever retires, the stack grows down without end.  The slice
+ * must still end (each delivery takes one unit of the budget), on both,
+ * with the same state; INT3 before it counts as an instruction on both.
+ * mov eax, 1 / int3 */
+static const uint8_t prog_int3[] = { 0xb8, 0x01, 0x00, 0x00, 0x00, 0xcc };
+
+START_TEST(test_fault_storm)
+{
+    static const uint8_t ud2[] = { 0x0f, 0x0b };
+    load_both(0x3000, ud2, sizeof(ud2));
+    load_both(CODE, prog_int3, sizeof(prog_int3));
+    idt_both(false, handler_ud2);
+    for (int i = 0; i < 2; i++)
+        W[i].cpu->gpr[R_RSP] = 0x28000;
+    run_compare(1000, EXIT_GLASS_STOP);
+    ck_assert_uint_eq(W[1].cpu->insn_count, 2);     /* mov, int3 */
+    ck_assert_uint_eq(W[1].cpu->fault_count, 998);  /* #BP, then #UD after #UD */
+    ck_assert_uint_eq(W[1].cpu->rip, 0x3000);
+    ck_assert_uint_eq(W[1].cpu->gpr[R_RSP], 0x28000 - 998 * 12);   /* EFLAGS, CS, EIP */
+}
+END_TEST
+
+/* A REP OUTSB of 4 billion bytes ends its slice: REP_BUDGET elements an
+ * execution, RIP left at it (cpu/exec.h).  mov ecx, 0xffffffff /
+ * mov esi, 0x20000 / mov dx, 0x80 / rep outsb / hlt */
+static const uint8_t prog_rep_outs[] = { 0xb9, 0xff, 0xff, 0xff, 0xff, 0xbe, 0x00, 0x00, 0x02, 0x00, 0x66, 0xba, 0x80, 0x00, 0xf3, 0x6e, 0xf4 };
+
+START_TEST(test_rep_outs_budget)
+{
+    load_both(CODE, prog_rep_outs, sizeof(prog_rep_outs));
+    run_compare(10, EXIT_GLASS_STOP);
+    ck_assert_uint_eq(W[1].cpu->rip, CODE + 14);
+    ck_assert_uint_eq(W[1].cpu->gpr[R_RCX], 0xffffffffull - 7 * REP_BUDGET);
+}
+END_TEST
+
 START_TEST(test_speed)
 {
     load_both(CODE, prog_bench, sizeof(prog_bench));
@@ -688,6 +876,7 @@ START_TEST(test_speed)
            (unsigned long long)info.dispatches);
 }
 END_TEST
+
 
 static Suite *bt_suite(void)
 {
@@ -716,6 +905,9 @@ static Suite *bt_suite(void)
     tcase_add_test(tc, test_sti_shadow);
     tcase_add_test(tc, test_single_step);
     tcase_add_test(tc, test_breakpoint);
+    tcase_add_loop_test(tc, test_random_code, 0, 6);
+    tcase_add_test(tc, test_fault_storm);
+    tcase_add_test(tc, test_rep_outs_budget);
     tcase_add_test(tc, test_speed);
     suite_add_tcase(s, tc);
     return s;

@@ -705,6 +705,13 @@ END_TEST
 /* Guest MIPS of the interpreter's benchmark loop on both (printed). */
 /* --- a guest doing nonsense --- */
 
+/* The environment variable name as a number, or def. */
+static uint64_t env_or(const char *name, uint64_t def)
+{
+    const char *v = getenv(name);
+    return v && *v ? strtoull(v, NULL, 0) : def;
+}
+
 /* xorshift64*: the random guests are the same on every run. */
 static uint64_t rnd_state;
 
@@ -754,25 +761,29 @@ static uint64_t handler_random(int vector)
     return CODE + (rnd() & 0xfff);
 }
 
-/* Random bytes run as code, 32-bit and 64-bit: 4 KiB at CODE, random data
- * at 0x20000-0x2cfff with the stack in it, registers random (small
- * numbers, pointers into the data, anything), the IDT's gates into the
- * code.  Invalid opcodes, faults of every kind, INT n, string instructions
- * with huge counts, writes over the code and the tables.  bt runs a slice
- * of 3000; it ends slices at a block's end, so the interpreter gets the
- * budget bt used (instructions and fault deliveries, one unit each), or
- * none when bt stopped for another reason.  Both must end in the same
- * state.  RANDOM_SEEDS seeds per loop index, each on fresh worlds (no
- * fork per seed: a fork under ASan costs more than the run). */
+/* Random bytes run as code, in real mode, 32-bit and 64-bit: 4 KiB at
+ * CODE, random data at 0x20000-0x2cfff with the stack in it, registers
+ * random (small numbers, pointers into the data, anything), the IDT's
+ * gates (the IVT's vectors) into the code.  Invalid opcodes, faults of
+ * every kind, INT n, string instructions with huge counts, writes over the
+ * code and the tables, mode switches.  bt runs a slice of 3000; it ends
+ * slices at a block's end, so the interpreter gets the budget bt used
+ * (instructions and fault deliveries, one unit each), or none when bt
+ * stopped for another reason.  Both must end in the same state.
+ * RANDOM_SEEDS seeds per loop index, each on fresh worlds (no fork per
+ * seed: a fork under ASan costs more than the run).  A longer campaign:
+ * RANDOM_CHUNKS=100 RANDOM_BUDGET=100000 build/tests/test_bt (the loop
+ * indexes, the slice). */
 #ifdef __SANITIZE_ADDRESS__
 #define RANDOM_SEEDS 10     /* ASan's calloc touches every page of a world */
 #else
 #define RANDOM_SEEDS 50
 #endif
 
-static void random_guest(uint64_t seed, bool lm)
+static void random_guest(uint64_t seed, int bits)
 {
     static uint8_t bytes[0xe000];
+    bool lm = bits == 64;
     rnd_state = (seed + 1) * 0x9e3779b97f4a7c15ull;
     if (lm)
         long_mode_both();
@@ -790,25 +801,47 @@ static void random_guest(uint64_t seed, bool lm)
         W[0].cpu->gpr[r] = W[1].cpu->gpr[r] = lm ? v : v & 0xffffffffu;
     }
     W[0].cpu->gpr[R_RSP] = W[1].cpu->gpr[R_RSP] = 0x28000;
-    idt_both(lm, handler_random);
+    if (bits != 16) {
+        idt_both(lm, handler_random);
+        return;
+    }
+    /* Real mode at 0000:CODE, the stack at 2000:8000, an IVT of handlers
+     * in the code. */
+    for (int v = 0; v < 256; v++) {
+        uint32_t far = (uint32_t)(CODE + (rnd() & 0xfff));
+        load_both((uint64_t)v * 4, &far, 4);
+    }
+    for (int i = 0; i < 2; i++) {
+        struct x86_cpu *c = W[i].cpu;
+        uint64_t gpr[16];
+        memcpy(gpr, c->gpr, sizeof(gpr));
+        x86_cpu_reset(c);
+        memcpy(c->gpr, gpr, sizeof(gpr));
+        c->seg[S_CS].selector = 0;
+        c->seg[S_CS].base = 0;
+        c->seg[S_SS].selector = 0x2000;
+        c->seg[S_SS].base = 0x20000;
+        c->gpr[R_RSP] = 0x8000;
+        c->rip = CODE;
+    }
 }
 
 START_TEST(test_random_code)
 {
     for (int k = 0; k < RANDOM_SEEDS; k++) {
         uint64_t seed = (uint64_t)_i * RANDOM_SEEDS + (uint64_t)k;
-        bool lm = seed & 1;
+        int bits = seed % 3 == 0 ? 16 : seed % 3 == 1 ? 32 : 64;
         char what[64];
         if (k) {
             teardown();
             setup();
         }
-        random_guest(seed, lm);
-        struct vm_exit e1 = run_one(&W[1], 3000);
+        random_guest(seed, bits);
+        struct vm_exit e1 = run_one(&W[1], env_or("RANDOM_BUDGET", 3000));
         uint64_t used = W[1].cpu->insn_count + W[1].cpu->fault_count;
         struct vm_exit e0 = run_one(&W[0], e1.reason == EXIT_GLASS_STOP ? used : 0);
         snprintf(what, sizeof(what), "random code, seed %llu (%d-bit): ",
-                 (unsigned long long)seed, lm ? 64 : 32);
+                 (unsigned long long)seed, bits);
         compare_worlds(&e0, &e1, what);
     }
 }
@@ -905,7 +938,7 @@ static Suite *bt_suite(void)
     tcase_add_test(tc, test_sti_shadow);
     tcase_add_test(tc, test_single_step);
     tcase_add_test(tc, test_breakpoint);
-    tcase_add_loop_test(tc, test_random_code, 0, 6);
+    tcase_add_loop_test(tc, test_random_code, 0, (int)env_or("RANDOM_CHUNKS", 6));
     tcase_add_test(tc, test_fault_storm);
     tcase_add_test(tc, test_rep_outs_budget);
     tcase_add_test(tc, test_speed);

@@ -272,9 +272,11 @@ int bt_run(struct bt_vcpu *bt, struct vm_exit *exit, uint64_t max_insns)
     struct x86_cpu *cpu = bt->cpu;
     jmp_buf jb;
     jmp_buf *saved = cpu->fault_jmp;
+    /* The run's end, here and not only in bt->hot, which x86_kick zeroes
+     * (volatile: changed between setjmp and the next longjmp). */
+    volatile uint64_t end_count = max_insns ? cpu->insn_count + max_insns : UINT64_MAX;
     int rc;
 
-    bt->hot->end_count = max_insns ? cpu->insn_count + max_insns : UINT64_MAX;
     cpu->fault_jmp = &jb;
     if (setjmp(jb)) {
         /* A guest fault inside a block or the dispatcher: RIP names the
@@ -283,13 +285,13 @@ int bt_run(struct bt_vcpu *bt, struct vm_exit *exit, uint64_t max_insns)
          * handler faults at once still ends its slice. */
         if (x86_pending_retired(cpu))
             cpu->insn_count++;  /* INT n, INT3, INTO: translated code left it out */
-        if (max_insns && bt->hot->end_count > cpu->insn_count)
-            bt->hot->end_count--;
+        if (max_insns && end_count > cpu->insn_count)
+            end_count--;
         cpu->fault_count++;
         x86_deliver_pending(cpu);
         cpu->fault_jmp = &jb;
     }
-    rc = run_loop(bt, exit, bt->hot->end_count);
+    rc = run_loop(bt, exit, end_count);
     cpu->fault_jmp = saved;
     return rc;
 }

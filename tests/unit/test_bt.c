@@ -780,7 +780,43 @@ static uint64_t handler_random(int vector)
 #define RANDOM_SEEDS 50
 #endif
 
-static void random_guest(uint64_t seed, int bits)
+/* 32-bit paging for the random code: 4 KiB pages mapping the first 4 MiB
+ * one to one, but the page tables' own pages not present (random stores
+ * cannot rewrite them, which would leave stale TLB entries that an engine
+ * may keep or not: both right), a random eighth of the data pages not
+ * present and another read-only (CR0.WP), and linear 0x2d000-0x2ffff
+ * aliases of the code page and two data pages (code written through
+ * another mapping). */
+#define RANDOM_PD 0x16000u
+#define RANDOM_PT 0x17000u
+
+static void random_paging(void)
+{
+    static uint32_t pd[1024], pt[1024];
+    memset(pd, 0, sizeof(pd));
+    pd[0] = RANDOM_PT | PTE_P | PTE_RW;
+    for (uint32_t i = 0; i < 1024; i++) {
+        uint32_t pte = i << 12 | PTE_P | PTE_RW;
+        if (i >= 0x20 && i < 0x2d) {
+            uint64_t r = rnd() & 7;
+            pte &= r == 0 ? ~(uint32_t)PTE_P : r == 1 ? ~(uint32_t)PTE_RW : ~0u;
+        }
+        if (i == RANDOM_PD >> 12 || i == RANDOM_PT >> 12)
+            pte = 0;
+        pt[i] = pte;
+    }
+    pt[0x2d] = CODE | PTE_P | PTE_RW;
+    pt[0x2e] = 0x20000 | PTE_P | PTE_RW;
+    pt[0x2f] = 0x21000 | PTE_P | PTE_RW;
+    load_both(RANDOM_PD, pd, sizeof(pd));
+    load_both(RANDOM_PT, pt, sizeof(pt));
+    for (int i = 0; i < 2; i++) {
+        W[i].cpu->cr3 = RANDOM_PD;
+        W[i].cpu->cr0 |= CR0_PG | CR0_WP;
+    }
+}
+
+static void random_guest(uint64_t seed, int bits, bool paged)
 {
     static uint8_t bytes[0xe000];
     bool lm = bits == 64;
@@ -803,6 +839,8 @@ static void random_guest(uint64_t seed, int bits)
     W[0].cpu->gpr[R_RSP] = W[1].cpu->gpr[R_RSP] = 0x28000;
     if (bits != 16) {
         idt_both(lm, handler_random);
+        if (paged)
+            random_paging();
         return;
     }
     /* Real mode at 0000:CODE, the stack at 2000:8000, an IVT of handlers
@@ -829,19 +867,23 @@ static void random_guest(uint64_t seed, int bits)
 START_TEST(test_random_code)
 {
     for (int k = 0; k < RANDOM_SEEDS; k++) {
+        static const struct { int bits; bool paged; const char *name; } kinds[] = {
+            { 16, false, "real mode" }, { 32, false, "32-bit" },
+            { 32, true, "32-bit paged" }, { 64, false, "64-bit" },
+        };
         uint64_t seed = (uint64_t)_i * RANDOM_SEEDS + (uint64_t)k;
-        int bits = seed % 3 == 0 ? 16 : seed % 3 == 1 ? 32 : 64;
-        char what[64];
+        int kind = (int)(seed % 4);
+        char what[80];
         if (k) {
             teardown();
             setup();
         }
-        random_guest(seed, bits);
+        random_guest(seed, kinds[kind].bits, kinds[kind].paged);
         struct vm_exit e1 = run_one(&W[1], env_or("RANDOM_BUDGET", 3000));
         uint64_t used = W[1].cpu->insn_count + W[1].cpu->fault_count;
         struct vm_exit e0 = run_one(&W[0], e1.reason == EXIT_GLASS_STOP ? used : 0);
-        snprintf(what, sizeof(what), "random code, seed %llu (%d-bit): ",
-                 (unsigned long long)seed, bits);
+        snprintf(what, sizeof(what), "random code, seed %llu (%s): ",
+                 (unsigned long long)seed, kinds[kind].name);
         compare_worlds(&e0, &e1, what);
     }
 }

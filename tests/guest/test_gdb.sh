@@ -177,6 +177,20 @@ check "realmode: monitor mode in protected mode" "$out" 'protected mode, 32-bit 
 check "realmode: 32-bit disassembly after set architecture" "$out" 'mov +\$0x10,%ax'
 check "realmode: kill ends glass (status 0)" "$logs/gdb-realmode.status" '^0$'
 
+# ---- teach-kernel.img -smp 2: a breakpoint reached by the other vCPU ----------
+cp "$ex/teach-fs.img" "$scratch/smp-fs.img"
+run_case smp smp.gdb "s|@ELF@|$ex/obj/teach/kernel.elf|" \
+    -nographic -m 128 -no-reboot -smp 2 \
+    -drive "file=$scratch/smp-fs.img,index=1,media=disk,format=raw" \
+    -drive "file=$scratch/teach-kernel.img,index=0,media=disk,format=raw"
+out=$logs/gdb-smp.out
+check "smp: the AP hits ap_main, gdb switches to thread 2" "$out" '^Thread 2 hit Breakpoint 1, .* in ap_main'
+check "smp: info threads, thread 2 current at ap_main" "$out" '^\* 2 +Thread 2 \(vCPU 1, protected mode\) .* in ap_main'
+check "smp: thread 1 is the BSP, elsewhere" "$out" '^  1 +Thread 1 \(vCPU 0, protected mode\)'
+ap_main=$((0x$(nm "$ex/obj/teach/kernel.elf" | awk '$3=="ap_main"{print $1}')))
+check "smp: \$pc is ap_main" "$out" "^AP_PC=$(printf '%#x' $ap_main)$"
+check "smp: stepi steps the AP (sub esp, 0xc: 3 bytes)" "$out" "^AP_STEP_PC=$(printf '%#x' $((ap_main + 3)))$"
+
 # ---- Ctrl-C: gdb's 0x03 byte interrupts a running guest ------------------
 if command -v python3 > /dev/null; then
     base=$logs/gdb-ctrlc

@@ -125,6 +125,8 @@ DBG_CMD(cmd_info_tbstats)
     fprintf(s->out, "instructions translated: %" PRIu64 " native, %" PRIu64 " through the "
             "interpreter's handlers; %" PRIu64 " run on the interpreter; %" PRIu64 " retired in "
             "all\n", in.native_insns, in.helper_insns, in.interp_insns, insns);
+    fprintf(s->out, "exceptions and INT n raised by instructions and delivered: %" PRIu64 "\n",
+            s->m->vcpu[s->d.cur_vcpu].cpu.fault_count);
     struct bt_block_info hot[HOT_BLOCKS];
     int n = bt_hot_blocks(bt, hot, HOT_BLOCKS);
     fprintf(s->out, "hottest blocks (entries, RIP, instructions, first instruction):\n");

@@ -161,7 +161,10 @@ void be_slot_written(struct be *e, int s)
             continue;
         if (!looked) {
             looked = true;
-            if (!flags_live(e, e->cur)) {
+            /* From the writing op itself on: a load whose result is
+             * forwarded into the register may fault first, and its stub
+             * stores the record (found by test_bt's random code). */
+            if (!flags_live(e, e->cur - 1)) {
                 p->on = false;      /* replaced before anything reads it */
                 return;
             }

@@ -786,39 +786,69 @@ static uint64_t handler_random(int vector)
 #define RANDOM_SEEDS 50
 #endif
 
-/* 32-bit paging for the random code: 4 KiB pages mapping the first 4 MiB
- * one to one, but the page tables' own pages not present (random stores
- * cannot rewrite them, which would leave stale TLB entries that an engine
- * may keep or not: both right), a random eighth of the data pages not
- * present and another read-only (CR0.WP), and linear 0x2d000-0x2ffff
- * aliases of the code page and two data pages (code written through
- * another mapping). */
-#define RANDOM_PD 0x16000u
-#define RANDOM_PT 0x17000u
+/* Paging for the random code, 4 KiB pages mapping the first 2 MiB one to
+ * one (32-bit paging, or 4-level in long mode), but: the paging
+ * structures' own pages not present (random stores cannot rewrite them,
+ * which would leave stale TLB entries that an engine may keep or not: both
+ * right); a random eighth of the data pages not present, another read-only
+ * (CR0.WP), in long mode another not executable (EFER.NXE); linear
+ * 0x2d000-0x2ffff aliases of the code page and two data pages (code
+ * written through another mapping). */
+#define RANDOM_TABLES 0x16000u      /* PD, PT; or PML4, PDPT, PD, PT */
 
-static void random_paging(void)
+static uint64_t random_pte(uint64_t i, int ntables, bool lm)
 {
-    static uint32_t pd[1024], pt[1024];
-    memset(pd, 0, sizeof(pd));
-    pd[0] = RANDOM_PT | PTE_P | PTE_RW;
-    for (uint32_t i = 0; i < 1024; i++) {
-        uint32_t pte = i << 12 | PTE_P | PTE_RW;
-        if (i >= 0x20 && i < 0x2d) {
-            uint64_t r = rnd() & 7;
-            pte &= r == 0 ? ~(uint32_t)PTE_P : r == 1 ? ~(uint32_t)PTE_RW : ~0u;
-        }
-        if (i == RANDOM_PD >> 12 || i == RANDOM_PT >> 12)
-            pte = 0;
-        pt[i] = pte;
+    static const uint64_t alias[3] = { CODE, 0x20000, 0x21000 };
+    uint64_t pte = i << 12 | PTE_P | PTE_RW;
+    if (i >= 0x20 && i < 0x2d) {
+        uint64_t r = rnd() & 7;
+        if (r == 0)
+            pte &= ~PTE_P;
+        else if (r == 1)
+            pte &= ~PTE_RW;
+        else if (r == 2 && lm)
+            pte |= PTE_XD;
     }
-    pt[0x2d] = CODE | PTE_P | PTE_RW;
-    pt[0x2e] = 0x20000 | PTE_P | PTE_RW;
-    pt[0x2f] = 0x21000 | PTE_P | PTE_RW;
-    load_both(RANDOM_PD, pd, sizeof(pd));
-    load_both(RANDOM_PT, pt, sizeof(pt));
+    if (i >= 0x2d && i < 0x30)
+        pte = alias[i - 0x2d] | PTE_P | PTE_RW;
+    if (i >= RANDOM_TABLES >> 12 && i < (RANDOM_TABLES >> 12) + (uint64_t)ntables)
+        pte = 0;
+    return pte;
+}
+
+static void random_paging(bool lm)
+{
+    int ntables = lm ? 4 : 2;
+    uint64_t t[4] = { RANDOM_TABLES, RANDOM_TABLES + 0x1000, RANDOM_TABLES + 0x2000,
+                      RANDOM_TABLES + 0x3000 };
+    if (lm) {
+        static uint64_t pml4[512], pdpt[512], pd[512], pt[512];
+        memset(pml4, 0, sizeof(pml4));
+        memset(pdpt, 0, sizeof(pdpt));
+        memset(pd, 0, sizeof(pd));
+        pml4[0] = t[1] | PTE_P | PTE_RW;
+        pdpt[0] = t[2] | PTE_P | PTE_RW;
+        pd[0] = t[3] | PTE_P | PTE_RW;
+        for (uint64_t i = 0; i < 512; i++)
+            pt[i] = random_pte(i, ntables, true);
+        load_both(t[0], pml4, sizeof(pml4));
+        load_both(t[1], pdpt, sizeof(pdpt));
+        load_both(t[2], pd, sizeof(pd));
+        load_both(t[3], pt, sizeof(pt));
+    } else {
+        static uint32_t pd[1024], pt[1024];
+        memset(pd, 0, sizeof(pd));
+        pd[0] = (uint32_t)t[1] | PTE_P | PTE_RW;
+        for (uint64_t i = 0; i < 1024; i++)
+            pt[i] = (uint32_t)random_pte(i, ntables, false);
+        load_both(t[0], pd, sizeof(pd));
+        load_both(t[1], pt, sizeof(pt));
+    }
     for (int i = 0; i < 2; i++) {
-        W[i].cpu->cr3 = RANDOM_PD;
+        W[i].cpu->cr3 = t[0];
         W[i].cpu->cr0 |= CR0_PG | CR0_WP;
+        if (lm)
+            W[i].cpu->efer |= EFER_NXE;
     }
 }
 
@@ -853,7 +883,7 @@ static void random_guest(uint64_t seed, int bits, bool paged)
     if (bits != 16) {
         idt_both(lm, handler_random);
         if (paged)
-            random_paging();
+            random_paging(lm);
         return;
     }
     /* Real mode at 0000:CODE, the stack at 2000:8000, an IVT of handlers
@@ -883,14 +913,15 @@ START_TEST(test_random_code)
         static const struct { int bits; bool paged; const char *name; } kinds[] = {
             { 16, false, "real mode" }, { 32, false, "32-bit" },
             { 32, true, "32-bit paged" }, { 64, false, "64-bit" },
+            { 64, true, "64-bit, 4 KiB pages" },
         };
         uint64_t seed = (uint64_t)_i * RANDOM_SEEDS + (uint64_t)k;
-        int kind = (int)(seed % 4);
+        int kind = (int)(seed % 5);
         if (getenv("RANDOM_ONLY")) {
             if (_i || k)
                 return;
             seed = env_or("RANDOM_ONLY", 0);
-            kind = (int)env_or("RANDOM_KIND", seed % 4);
+            kind = (int)env_or("RANDOM_KIND", seed % 5);
         }
         char what[80];
         if (k) {

@@ -731,14 +731,19 @@ static uint64_t rnd(void)
 
 #define GDT_AT 0x15000ull
 #define IDT_AT 0x14000ull
+#define TSS_AT 0x13000ull
 
 /* A GDT (flat 32-bit code 0x08, data 0x10, 64-bit code 0x18) and an IDT
  * of 256 interrupt gates, each to where handler(vector) says: exceptions
  * and INT n are delivered, not triple faults. */
 static void idt_both(bool lm, uint64_t (*handler)(int vector))
 {
-    uint64_t gdt[4] = { 0, seg_desc(0, 0xfffff, 0x9b, 0xc), seg_desc(0, 0xfffff, 0x93, 0xc),
-                        seg_desc(0, 0xfffff, 0x9b, 0xa) };
+    /* + user code32 0x23, data 0x2b, code64 0x33 (DPL 3) and a TSS at
+     * 0x38 (16 bytes in long mode) for the user-mode random code. */
+    uint64_t gdt[9] = { 0, seg_desc(0, 0xfffff, 0x9b, 0xc), seg_desc(0, 0xfffff, 0x93, 0xc),
+                        seg_desc(0, 0xfffff, 0x9b, 0xa), seg_desc(0, 0xfffff, 0xfb, 0xc),
+                        seg_desc(0, 0xfffff, 0xf3, 0xc), seg_desc(0, 0xfffff, 0xfb, 0xa),
+                        seg_desc(TSS_AT, 0x67, 0x8b, 0), 0 };
     uint16_t cs = lm ? 0x18 : 0x08;
     int esize = lm ? 16 : 8;
     load_both(GDT_AT, gdt, sizeof(gdt));
@@ -799,7 +804,7 @@ static uint64_t handler_random(int vector)
 static uint64_t random_pte(uint64_t i, int ntables, bool lm)
 {
     static const uint64_t alias[3] = { CODE, 0x20000, 0x21000 };
-    uint64_t pte = i << 12 | PTE_P | PTE_RW;
+    uint64_t pte = i << 12 | PTE_P | PTE_RW | PTE_US;
     if (i >= 0x20 && i < 0x2d) {
         uint64_t r = rnd() & 7;
         if (r == 0)
@@ -810,7 +815,7 @@ static uint64_t random_pte(uint64_t i, int ntables, bool lm)
             pte |= PTE_XD;
     }
     if (i >= 0x2d && i < 0x30)
-        pte = alias[i - 0x2d] | PTE_P | PTE_RW;
+        pte = alias[i - 0x2d] | PTE_P | PTE_RW | PTE_US;
     if (i >= RANDOM_TABLES >> 12 && i < (RANDOM_TABLES >> 12) + (uint64_t)ntables)
         pte = 0;
     return pte;
@@ -826,9 +831,9 @@ static void random_paging(bool lm)
         memset(pml4, 0, sizeof(pml4));
         memset(pdpt, 0, sizeof(pdpt));
         memset(pd, 0, sizeof(pd));
-        pml4[0] = t[1] | PTE_P | PTE_RW;
-        pdpt[0] = t[2] | PTE_P | PTE_RW;
-        pd[0] = t[3] | PTE_P | PTE_RW;
+        pml4[0] = t[1] | PTE_P | PTE_RW | PTE_US;
+        pdpt[0] = t[2] | PTE_P | PTE_RW | PTE_US;
+        pd[0] = t[3] | PTE_P | PTE_RW | PTE_US;
         for (uint64_t i = 0; i < 512; i++)
             pt[i] = random_pte(i, ntables, true);
         load_both(t[0], pml4, sizeof(pml4));
@@ -838,7 +843,7 @@ static void random_paging(bool lm)
     } else {
         static uint32_t pd[1024], pt[1024];
         memset(pd, 0, sizeof(pd));
-        pd[0] = (uint32_t)t[1] | PTE_P | PTE_RW;
+        pd[0] = (uint32_t)(t[1] | PTE_P | PTE_RW | PTE_US);
         for (uint64_t i = 0; i < 1024; i++)
             pt[i] = (uint32_t)random_pte(i, ntables, false);
         load_both(t[0], pd, sizeof(pd));
@@ -852,7 +857,34 @@ static void random_paging(bool lm)
     }
 }
 
-static void random_guest(uint64_t seed, int bits, bool paged)
+/* Ring 3: user segments (idt_both's GDT), TR on a TSS whose ring-0 stack
+ * is 0x27000 (in the data: it may be missing or read-only, then #DF). */
+static void random_user(bool lm)
+{
+    uint64_t tss[13] = { 0 };
+    if (lm)
+        tss[0] = 0x27000ull << 32;                  /* RSP0 at offset 4 */
+    else
+        tss[0] = 0x27000ull << 32, tss[1] = 0x10;   /* ESP0, SS0 */
+    load_both(TSS_AT, tss, sizeof(tss));
+    for (int i = 0; i < 2; i++) {
+        struct x86_cpu *c = W[i].cpu;
+        guest_flat_seg(&c->seg[S_CS], 0xb, lm);
+        c->seg[S_CS].selector = lm ? 0x33 : 0x23;
+        c->seg[S_CS].dpl = 3;
+        for (int sg = S_ES; sg <= S_GS; sg++) {
+            if (sg == S_CS)
+                continue;
+            c->seg[sg].selector = 0x2b;
+            c->seg[sg].dpl = 3;
+        }
+        c->seg[S_TR] = (struct x86_segment){ .base = TSS_AT, .limit = 0x67, .selector = 0x38,
+                                             .type = 0xb, .present = 1 };
+        c->cpl = 3;
+    }
+}
+
+static void random_guest(uint64_t seed, int bits, bool paged, bool user)
 {
     static uint8_t bytes[0xe000];
     bool lm = bits == 64;
@@ -884,6 +916,8 @@ static void random_guest(uint64_t seed, int bits, bool paged)
         idt_both(lm, handler_random);
         if (paged)
             random_paging(lm);
+        if (user)
+            random_user(lm);
         return;
     }
     /* Real mode at 0000:CODE, the stack at 2000:8000, an IVT of handlers
@@ -910,25 +944,26 @@ static void random_guest(uint64_t seed, int bits, bool paged)
 START_TEST(test_random_code)
 {
     for (int k = 0; k < RANDOM_SEEDS; k++) {
-        static const struct { int bits; bool paged; const char *name; } kinds[] = {
-            { 16, false, "real mode" }, { 32, false, "32-bit" },
-            { 32, true, "32-bit paged" }, { 64, false, "64-bit" },
-            { 64, true, "64-bit, 4 KiB pages" },
+        static const struct { int bits; bool paged, user; const char *name; } kinds[] = {
+            { 16, false, false, "real mode" }, { 32, false, false, "32-bit" },
+            { 32, true, false, "32-bit paged" }, { 64, false, false, "64-bit" },
+            { 64, true, false, "64-bit, 4 KiB pages" }, { 32, true, true, "32-bit ring 3" },
+            { 64, true, true, "64-bit ring 3" },
         };
         uint64_t seed = (uint64_t)_i * RANDOM_SEEDS + (uint64_t)k;
-        int kind = (int)(seed % 5);
+        int kind = (int)(seed % 7);
         if (getenv("RANDOM_ONLY")) {
             if (_i || k)
                 return;
             seed = env_or("RANDOM_ONLY", 0);
-            kind = (int)env_or("RANDOM_KIND", seed % 5);
+            kind = (int)env_or("RANDOM_KIND", seed % 7);
         }
         char what[80];
         if (k) {
             teardown();
             setup();
         }
-        random_guest(seed, kinds[kind].bits, kinds[kind].paged);
+        random_guest(seed, kinds[kind].bits, kinds[kind].paged, kinds[kind].user);
         struct vm_exit e1 = run_one(&W[1], env_or("RANDOM_BUDGET", 3000));
         uint64_t used = W[1].cpu->insn_count + W[1].cpu->fault_count;
         struct vm_exit e0 = run_one(&W[0], e1.reason == EXIT_GLASS_STOP ? used : 0);

@@ -312,14 +312,7 @@ int interp_run_cache(struct x86_cpu *cpu, struct interp_cache *c, struct vm_exit
         } else if (x86_pending_retired(cpu)) {
             cpu->insn_count++;  /* INT n etc. run alone (a step, no block) */
         }
-        /* The delivery takes one instruction's worth of the budget, so that
-         * a guest whose every handler faults at once (no instruction
-         * retires) still ends its slice; a step onto a faulting instruction
-         * stops at the handler, as KVM's does. */
-        if (max_insns && end_count > cpu->insn_count)
-            end_count--;
-        cpu->fault_count++;
-        x86_deliver_pending(cpu);
+        run_deliver_raised(cpu, &end_count, max_insns != 0);
         cpu->fault_jmp = &jb;
     }
     rc = run_loop(cpu, c, exit, end_count);

@@ -52,4 +52,19 @@ static inline bool run_must_stop(struct x86_cpu *cpu, struct vm_exit *exit, uint
     return true;
 }
 
+/* The run loops' landing after an instruction raised an event (x86_raise,
+ * with the event's count done): deliver it.  The delivery takes one unit
+ * of the run's budget (*end_count, when the run has one), so that a guest
+ * whose every handler faults at once, retiring no instruction, still ends
+ * its slice; and a step onto a faulting instruction stops at the handler,
+ * as KVM's does. */
+static inline void run_deliver_raised(struct x86_cpu *cpu, volatile uint64_t *end_count,
+                                      bool budget)
+{
+    if (budget && *end_count > cpu->insn_count)
+        (*end_count)--;
+    cpu->fault_count++;
+    x86_deliver_pending(cpu);
+}
+
 #endif

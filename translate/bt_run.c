@@ -280,15 +280,10 @@ int bt_run(struct bt_vcpu *bt, struct vm_exit *exit, uint64_t max_insns)
     cpu->fault_jmp = &jb;
     if (setjmp(jb)) {
         /* A guest fault inside a block or the dispatcher: RIP names the
-         * instruction; deliver it.  The delivery takes one instruction's
-         * worth of the budget, as in interp_run_cache: a guest whose every
-         * handler faults at once still ends its slice. */
+         * instruction; deliver it (cpu/run_checks.h). */
         if (x86_pending_retired(cpu))
             cpu->insn_count++;  /* INT n, INT3, INTO: translated code left it out */
-        if (max_insns && end_count > cpu->insn_count)
-            end_count--;
-        cpu->fault_count++;
-        x86_deliver_pending(cpu);
+        run_deliver_raised(cpu, &end_count, max_insns != 0);
         cpu->fault_jmp = &jb;
     }
     rc = run_loop(bt, exit, end_count);

@@ -188,10 +188,17 @@ struct bt_vcpu {
     struct bt_stats stats;
 };
 
-/* A system instruction (x86_ops.h owner "sys"; unknown ops count as one):
- * it may change the mode, CS, paging, IF or TF, so its block ends after it. */
+/* A system instruction (x86_ops.h owner "sys"; unknown ops count as one)
+ * that may change the mode, CS, paging, IF or TF, so that its block ends
+ * after it.  Some system instructions change none of those and run
+ * mid-block through the interpreter's handler like any other: PUSH of a
+ * segment register (a kernel's trap entry pushes four), PUSHF, CPUID,
+ * RDTSC, RDTSCP. */
 static inline bool bt_op_is_sys(int op)
 {
+    if (op == X86_OP_PUSH_SREG || op == X86_OP_PUSHF || op == X86_OP_CPUID ||
+        op == X86_OP_RDTSC || op == X86_OP_RDTSCP)
+        return false;
     switch (op) {
 #define X86_SYS(name, owner) case X86_OP_##name: return #owner[0] == 's';
         X86_OPS(X86_SYS)

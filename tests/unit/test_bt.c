@@ -1024,6 +1024,25 @@ START_TEST(test_flags_at_delivery)
 }
 END_TEST
 
+/* System instructions that change no mode run mid-block (a kernel's trap
+ * entry pushes its segment registers): mov esp, 0x9000 / push ds /
+ * push es / pushf / xor eax, eax / cpuid / inc ebx / hlt is one block. */
+static const uint8_t prog_sys_midblock[] = { 0xbc, 0x00, 0x90, 0x00, 0x00, 0x1e, 0x06, 0x9c, 0x31, 0xc0, 0x0f, 0xa2, 0x43, 0xf4 };
+
+START_TEST(test_sys_midblock)
+{
+    load_both(CODE, prog_sys_midblock, sizeof(prog_sys_midblock));
+    for (int i = 0; i < 2; i++) {
+        W[i].cpu->seg[S_DS].selector = 0x10;
+        W[i].cpu->seg[S_ES].selector = 0x18;
+    }
+    run_compare(0, EXIT_HLT);
+    struct bt_block_info bi;
+    ck_assert_int_eq(bt_block_lookup(W[1].bt, CODE, &bi), 0);
+    ck_assert_int_eq(bi.insns, 8);
+}
+END_TEST
+
 /* A REP OUTSB of 4 billion bytes ends its slice: REP_BUDGET elements an
  * execution, RIP left at it (cpu/exec.h).  mov ecx, 0xffffffff /
  * mov esi, 0x20000 / mov dx, 0x80 / rep outsb / hlt */
@@ -1089,6 +1108,7 @@ static Suite *bt_suite(void)
     tcase_add_loop_test(tc, test_random_code, 0, (int)env_or("RANDOM_CHUNKS", 6));
     tcase_add_test(tc, test_fault_storm);
     tcase_add_test(tc, test_flags_at_delivery);
+    tcase_add_test(tc, test_sys_midblock);
     tcase_add_test(tc, test_rep_outs_budget);
     tcase_add_test(tc, test_speed);
     suite_add_tcase(s, tc);

@@ -98,17 +98,16 @@ test: deps
 	$(MAKE) BUILD=build-san SAN=1 check-all
 
 # bench/run.sh's "host-native" row: the cpuheavy workload (and the guests'
-# own string routines) compiled for the host, with the guests' code flags.
-NATIVE_WORKLOAD_FLAGS := -std=gnu11 -O2 -Wall -Wextra -Werror -m64 \
-    -march=x86-64 -mtune=generic -fno-builtin -mgeneral-regs-only \
-    -fno-tree-loop-distribute-patterns -iquote examples/common
+# own string routines) compiled for the host with cpuheavy64's own flags
+# (examples/examples.mk), linked as a non-PIE host program.
 $(BUILD)/bench/cpuheavy-native: bench/cpuheavy_native.c \
     examples/cpuheavy/workload.c examples/cpuheavy/workload.h \
-    examples/common/string.c examples/common/string.h
+    examples/common/string.c examples/common/string.h examples/examples.mk
 	@mkdir -p $(dir $@)
-	$(CC) $(NATIVE_WORKLOAD_FLAGS) -c examples/cpuheavy/workload.c -o $@-workload.o
-	$(CC) $(NATIVE_WORKLOAD_FLAGS) -c examples/common/string.c -o $@-string.o
-	$(CC) -std=gnu11 -O2 $(WARN) -I. -o $@ bench/cpuheavy_native.c \
+	$(EX_CC) $(filter-out -nostdlib,$(EX_CFLAGS64)) -c examples/cpuheavy/workload.c \
+	    -o $@-workload.o
+	$(EX_CC) $(filter-out -nostdlib,$(EX_CFLAGS64)) -c examples/common/string.c -o $@-string.o
+	$(CC) -std=gnu11 -O2 $(WARN) -I. -no-pie -o $@ bench/cpuheavy_native.c \
 	    $@-workload.o $@-string.o
 
 bench: $(GLASS) examples teach $(BUILD)/bench/cpuheavy-native

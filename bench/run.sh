@@ -11,8 +11,9 @@
 # For cpuheavy and cpuheavy64 a "host-native" row times the same workload
 # compiled for the host and run natively (bench/cpuheavy_native.c, built
 # by `make bench`): what the hardware does with this code, the ceiling a
-# translator can approach.  It is the x86-64 build for both guests (the
-# same C; a host without 32-bit support cannot run the other).
+# translator can approach.  It is the x86-64 build for both guests
+# (cpuheavy64's machine code; a host without 32-bit support cannot run the
+# other).
 #
 # Guests: cpuheavy (32-bit) and cpuheavy64, the CPU benchmark (guest MIPS
 # = iterations * instructions per iteration / wall seconds; the
@@ -110,15 +111,15 @@ expected_status() {
 run_once() {
     local bin=$1 accel=$2 guest=$3 engine=$4 t u status expect
     [ "$guest" = teach ] && { bench_args teach "$image" || { echo failed; return; }; }
+    local cmd=("$bin" "${BENCH_ARGS[@]}" -accel "$accel")
+    expect=$(expected_status "$guest")
     if [ "$engine" = host-native ]; then
-        /usr/bin/time -f '%e %U' -o "$tmp/time" timeout -k 5 "$EXAMPLES_TIMEOUT" \
-            "$bin" ${ITERS:-} < /dev/null > "$tmp/serial.$engine" 2> "$tmp/stderr"
-        status=$? expect=0
-    else
-        /usr/bin/time -f '%e %U' -o "$tmp/time" timeout -k 5 "$EXAMPLES_TIMEOUT" \
-            "$bin" "${BENCH_ARGS[@]}" -accel "$accel" < /dev/null > "$tmp/serial.$engine" 2> "$tmp/stderr"
-        status=$? expect=$(expected_status "$guest")
+        cmd=("$bin" ${ITERS:-})
+        expect=0
     fi
+    /usr/bin/time -f '%e %U' -o "$tmp/time" timeout -k 5 "$EXAMPLES_TIMEOUT" \
+        "${cmd[@]}" < /dev/null > "$tmp/serial.$engine" 2> "$tmp/stderr"
+    status=$?
     if [ "$status" != "$expect" ]; then
         echo failed
         return

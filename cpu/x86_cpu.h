@@ -245,8 +245,9 @@ struct x86_cpu {
     struct x86_cpu_env env;
     jmp_buf *fault_jmp;             /* where x86_raise() longjmps to */
     uint64_t insn_count;            /* instructions retired (statistics) */
-    /* Faults delivered by the run loops (each takes one instruction's
-     * worth of their budget: cpu/interp.c interp_run_cache). */
+    /* Events raised by instructions (faults, INT n) and delivered by the
+     * run loops, each taking one unit of their budget (run_deliver_raised,
+     * cpu/run_checks.h). */
     uint64_t fault_count;
 };
 

@@ -68,7 +68,7 @@ static bool ends_block(int op)
     case X86_OP_LOOPE: case X86_OP_LOOPNE: case X86_OP_UD:
         return true;
     default:
-        return bt_op_is_sys(op);
+        return bt_op_changes_context(op);
     }
 }
 

@@ -194,7 +194,7 @@ struct bt_vcpu {
  * mid-block through the interpreter's handler like any other: PUSH of a
  * segment register (a kernel's trap entry pushes four), PUSHF, CPUID,
  * RDTSC, RDTSCP. */
-static inline bool bt_op_is_sys(int op)
+static inline bool bt_op_changes_context(int op)
 {
     if (op == X86_OP_PUSH_SREG || op == X86_OP_PUSHF || op == X86_OP_CPUID ||
         op == X86_OP_RDTSC || op == X86_OP_RDTSCP)

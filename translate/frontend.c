@@ -696,7 +696,7 @@ int bt_frontend(struct ir_block *ir, const struct x86_insn *insns, const uint64_
         }
         ir->n = start;          /* drop whatever a refused translation began */
         struct ir_op *o = op(&f, IR_INSN);
-        if (bt_op_is_sys(insns[i].op))
+        if (bt_op_changes_context(insns[i].op))
             o->flags = IRF_ENDS;
         f.last_lazy = LF_NONE;
     }

@@ -207,13 +207,13 @@ static bool worlds_differ(const struct vm_exit *e0, const struct vm_exit *e1, ch
         snprintf(why, len, "guest memory unreadable");
         return true;
     }
-    for (unsigned i = 0; memcmp(ma, mb, sizeof(ma)) && i < CMP_BYTES; i++) {
-        if (ma[i] != mb[i]) {
-            snprintf(why, len, "memory at %#x: interp %#x bt %#x", i, ma[i], mb[i]);
-            return true;
-        }
-    }
-    return false;
+    if (memcmp(ma, mb, sizeof(ma)) == 0)
+        return false;
+    unsigned i = 0;
+    while (ma[i] == mb[i])
+        i++;
+    snprintf(why, len, "memory at %#x: interp %#x bt %#x", i, ma[i], mb[i]);
+    return true;
 }
 
 /* After a run of both: they must agree (what names the run in a failure). */
@@ -708,7 +708,6 @@ START_TEST(test_trace_breakpoint)
 }
 END_TEST
 
-/* Guest MIPS of the interpreter's benchmark loop on both (printed). */
 /* --- a guest doing nonsense --- */
 
 /* The environment variable name as a number, or def. */
@@ -733,13 +732,12 @@ static uint64_t rnd(void)
 #define IDT_AT 0x14000ull
 #define TSS_AT 0x13000ull
 
-/* A GDT (flat 32-bit code 0x08, data 0x10, 64-bit code 0x18) and an IDT
- * of 256 interrupt gates, each to where handler(vector) says: exceptions
- * and INT n are delivered, not triple faults. */
+/* A GDT (flat 32-bit code 0x08, data 0x10, 64-bit code 0x18; for ring 3
+ * code32 0x23, data 0x2b, code64 0x33, and a TSS at 0x38, 16 bytes in long
+ * mode) and an IDT of 256 interrupt gates, each to where handler(vector)
+ * says: exceptions and INT n are delivered, not triple faults. */
 static void idt_both(bool lm, uint64_t (*handler)(int vector))
 {
-    /* + user code32 0x23, data 0x2b, code64 0x33 (DPL 3) and a TSS at
-     * 0x38 (16 bytes in long mode) for the user-mode random code. */
     uint64_t gdt[9] = { 0, seg_desc(0, 0xfffff, 0x9b, 0xc), seg_desc(0, 0xfffff, 0x93, 0xc),
                         seg_desc(0, 0xfffff, 0x9b, 0xa), seg_desc(0, 0xfffff, 0xfb, 0xc),
                         seg_desc(0, 0xfffff, 0xf3, 0xc), seg_desc(0, 0xfffff, 0xfb, 0xa),
@@ -771,25 +769,6 @@ static uint64_t handler_random(int vector)
     (void)vector;
     return CODE + (rnd() & 0xfff);
 }
-
-/* Random bytes run as code, in real mode, 32-bit and 64-bit: 4 KiB at
- * CODE, random data at 0x20000-0x2cfff with the stack in it, registers
- * random (small numbers, pointers into the data, anything), the IDT's
- * gates (the IVT's vectors) into the code.  Invalid opcodes, faults of
- * every kind, INT n, string instructions with huge counts, writes over the
- * code and the tables, mode switches.  bt runs a slice of 3000; it ends
- * slices at a block's end, so the interpreter gets the budget bt used
- * (instructions and fault deliveries, one unit each), or none when bt
- * stopped for another reason.  Both must end in the same state.
- * RANDOM_SEEDS seeds per loop index, each on fresh worlds (no fork per
- * seed: a fork under ASan costs more than the run).  A longer campaign:
- * RANDOM_CHUNKS=100 RANDOM_BUDGET=100000 build/tests/test_bt (the loop
- * indexes, the slice). */
-#ifdef __SANITIZE_ADDRESS__
-#define RANDOM_SEEDS 10     /* ASan's calloc touches every page of a world */
-#else
-#define RANDOM_SEEDS 50
-#endif
 
 /* Paging for the random code, 4 KiB pages mapping the first 2 MiB one to
  * one (32-bit paging, or 4-level in long mode), but: the paging
@@ -862,10 +841,9 @@ static void random_paging(bool lm)
 static void random_user(bool lm)
 {
     uint64_t tss[13] = { 0 };
-    if (lm)
-        tss[0] = 0x27000ull << 32;                  /* RSP0 at offset 4 */
-    else
-        tss[0] = 0x27000ull << 32, tss[1] = 0x10;   /* ESP0, SS0 */
+    tss[0] = 0x27000ull << 32;      /* RSP0 (ESP0) at offset 4 */
+    if (!lm)
+        tss[1] = 0x10;              /* SS0 */
     load_both(TSS_AT, tss, sizeof(tss));
     for (int i = 0; i < 2; i++) {
         struct x86_cpu *c = W[i].cpu;
@@ -941,6 +919,26 @@ static void random_guest(uint64_t seed, int bits, bool paged, bool user)
     }
 }
 
+/* Random bytes run as code: the seven kinds below (real mode; 32-bit and
+ * 64-bit, flat or paged, ring 0 or ring 3).  4 KiB at
+ * CODE, random data at 0x20000-0x2cfff with the stack in it, registers
+ * random (small numbers, pointers into the data, anything), the IDT's
+ * gates (the IVT's vectors) into the code.  Invalid opcodes, faults of
+ * every kind, INT n, string instructions with huge counts, writes over the
+ * code and the tables, mode switches.  bt runs a slice of 3000; it ends
+ * slices at a block's end, so the interpreter gets the budget bt used
+ * (instructions and fault deliveries, one unit each), or none when bt
+ * stopped for another reason.  Both must end in the same state.
+ * RANDOM_SEEDS seeds per loop index, each on fresh worlds (no fork per
+ * seed: a fork under ASan costs more than the run).  A longer campaign:
+ * RANDOM_CHUNKS=100 RANDOM_BUDGET=100000 build/tests/test_bt (the loop
+ * indexes, the slice); one seed again: RANDOM_ONLY=SEED (RANDOM_KIND=K). */
+#ifdef __SANITIZE_ADDRESS__
+#define RANDOM_SEEDS 10     /* ASan's calloc touches every page of a world */
+#else
+#define RANDOM_SEEDS 50
+#endif
+
 START_TEST(test_random_code)
 {
     for (int k = 0; k < RANDOM_SEEDS; k++) {
@@ -974,7 +972,7 @@ START_TEST(test_random_code)
 }
 END_TEST
 
-static uint64_t handler_ud2(int vector)
+static uint64_t handler_at_3000(int vector)
 {
     (void)vector;
     return 0x3000;
@@ -992,7 +990,7 @@ START_TEST(test_fault_storm)
     static const uint8_t ud2[] = { 0x0f, 0x0b };
     load_both(0x3000, ud2, sizeof(ud2));
     load_both(CODE, prog_int3, sizeof(prog_int3));
-    idt_both(false, handler_ud2);
+    idt_both(false, handler_at_3000);
     for (int i = 0; i < 2; i++)
         W[i].cpu->gpr[R_RSP] = 0x28000;
     run_compare(1000, EXIT_GLASS_STOP);
@@ -1014,7 +1012,7 @@ START_TEST(test_flags_at_delivery)
     long_mode_both();
     load_both(0x3000, hlt, sizeof(hlt));
     load_both(CODE, prog_flags_and64 + 10, sizeof(prog_flags_and64) - 10);
-    idt_both(true, handler_ud2);
+    idt_both(true, handler_at_3000);
     for (int i = 0; i < 2; i++) {
         W[i].cpu->gpr[R_RSP] = 0x28000;
         W[i].cpu->gpr[R_RAX] = 0x0e3b1700da540894ull;
@@ -1057,6 +1055,7 @@ START_TEST(test_rep_outs_budget)
 }
 END_TEST
 
+/* Guest MIPS of the interpreter's benchmark loop on both (printed). */
 START_TEST(test_speed)
 {
     load_both(CODE, prog_bench, sizeof(prog_bench));
